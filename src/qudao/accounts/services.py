@@ -1,0 +1,117 @@
+"""Writes of accounts: users and API tokens."""
+
+import hashlib
+import secrets
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from qudao.accounts.constants import API_TOKEN_PREFIX
+from qudao.accounts.models import ApiToken, Role, User
+from qudao.core.errors import Conflict, NotFound, ValidationFailed
+from qudao.core.services import audit_record
+
+
+def token_hash(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+@transaction.atomic
+def user_create(
+    *,
+    actor: Any,
+    username: str,
+    password: str | None,
+    display_name: str = "",
+    mobile: str | None = None,
+    email: str = "",
+) -> User:
+    """Create a login. Username and mobile are unique; a missing password means unusable."""
+    username = username.strip()
+    if not username:
+        raise ValidationFailed(fields={"username": [str(_("This field is required."))]})
+    if User.objects.filter(username=username).exists():
+        raise Conflict(
+            _("The username %(username)s is taken."), code="username_taken", username=username
+        )
+    if mobile and User.objects.filter(mobile=mobile).exists():
+        raise Conflict(
+            _("The mobile number %(mobile)s is taken."), code="mobile_taken", mobile=mobile
+        )
+    user = User(username=username, display_name=display_name, mobile=mobile or None, email=email)
+    if password:
+        user.set_password(password)
+    else:
+        user.set_unusable_password()
+    user.save()
+    audit_record(
+        actor=actor, action="user.created", instance=user, changes={"username": [None, username]}
+    )
+    return user
+
+
+@transaction.atomic
+def api_token_create(*, actor: User, name: str) -> tuple[ApiToken, str]:
+    """Create a personal token; returns the row and the secret, which is never stored."""
+    name = name.strip()[:60]
+    if not name:
+        raise ValidationFailed(fields={"name": [str(_("This field is required."))]})
+    secret = API_TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = ApiToken.objects.create(
+        user=actor, name=name, prefix=secret[:10], token_hash=token_hash(secret)
+    )
+    audit_record(
+        actor=actor, action="api_token.created", instance=token, changes={"name": [None, name]}
+    )
+    return token, secret
+
+
+@transaction.atomic
+def api_token_revoke(*, actor: User, token_id: int) -> ApiToken:
+    token = ApiToken.objects.select_for_update().filter(pk=token_id, user=actor).first()
+    if token is None:
+        raise NotFound
+    if token.revoked_at is None:
+        token.revoked_at = timezone.now()
+        token.save(update_fields=["revoked_at"])
+        audit_record(actor=actor, action="api_token.revoked", instance=token)
+    return token
+
+
+def api_token_authenticate(*, secret: str) -> User | None:
+    """The active user behind a token secret, or None. Records when it was last used."""
+    if not secret.startswith(API_TOKEN_PREFIX):
+        return None
+    token = (
+        ApiToken.objects.select_related("user")
+        .filter(token_hash=token_hash(secret), revoked_at__isnull=True)
+        .first()
+    )
+    if token is None or not token.user.is_active:
+        return None
+    now = timezone.now()
+    if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+    return token.user
+
+
+def roles_sync(*, role_model: Any = None) -> int:
+    """Create or update the built-in roles from ROLES (names stored in Chinese, the default)."""
+    from django.utils import translation
+
+    from qudao.accounts.constants import ROLES
+
+    model = role_model or Role
+    with translation.override("zh-hans"):
+        for code, (label, kinds, permissions) in ROLES.items():
+            model.objects.update_or_create(
+                code=code,
+                defaults={
+                    "name": str(label),
+                    "org_kinds": list(kinds),
+                    "permissions": list(permissions),
+                },
+            )
+    return len(ROLES)

@@ -1,0 +1,105 @@
+"""The JSON API at /api/v1/: one router per app, one error shape, token or session auth."""
+
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.security import HttpBearer, SessionAuth
+
+from qudao.core.errors import DomainError, NotFound
+from qudao.core.http import error_response
+
+
+class BearerToken(HttpBearer):
+    """Personal API token: `Authorization: Bearer qd_…` (checked by ApiTokenMiddleware)."""
+
+    def authenticate(self, request: HttpRequest, token: str) -> Any:
+        return request.user if getattr(request, "token_auth", False) else None
+
+
+api = NinjaAPI(
+    title="Qudao API",
+    version="1",
+    description='Dealer management system API. Errors: {"error": {code, message, fields}}.',
+    urls_namespace="api",
+    auth=[BearerToken(), SessionAuth()],
+)
+
+FIELD_MESSAGES = {
+    "missing": "This field is required.",
+    "extra_forbidden": "Unknown field.",
+    "string_too_long": "Too long.",
+    "string_too_short": "Too short.",
+    "int_parsing": "Enter a whole number.",
+    "decimal_parsing": "Enter a number.",
+    "bool_parsing": "Enter true or false.",
+    "enum": "Choose one of the allowed values.",
+    "literal_error": "Choose one of the allowed values.",
+    "greater_than_equal": "Too small.",
+    "less_than_equal": "Too large.",
+}
+
+
+def _field_message(error: dict[str, Any]) -> str:
+    template = FIELD_MESSAGES.get(error.get("type", ""))
+    return _(template) if template else str(error.get("msg", ""))
+
+
+@api.exception_handler(DomainError)
+def on_domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
+    return error_response(exc)
+
+
+@api.exception_handler(ValidationError)
+def on_validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    fields: dict[str, list[str]] = {}
+    for err in exc.errors:
+        loc = [
+            str(p)
+            for p in err.get("loc", [])
+            if p not in ("body", "query", "path", "payload", "data", "filters")
+        ]
+        fields.setdefault(".".join(loc) or "__all__", []).append(_field_message(err))
+    unknown_only = all(e.get("type") == "extra_forbidden" for e in exc.errors)
+    error = DomainError(
+        _("Unknown fields in the request.") if unknown_only else _("Some fields are not valid."),
+        code="unknown_fields" if unknown_only else "invalid",
+        fields=fields,
+    )
+    return error_response(error, 422)
+
+
+HTTP_CODES = {
+    400: ("malformed_request", "The request body is not valid JSON."),
+    401: ("not_authenticated", "Log in or send a valid API token."),
+    403: ("permission_denied", "You do not have permission to do this."),
+    404: ("not_found", "Not found."),
+    405: ("method_not_allowed", "This method is not allowed here."),
+}
+
+
+@api.exception_handler(HttpError)
+def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    code, message = HTTP_CODES.get(exc.status_code, ("error", str(exc)))
+    return error_response(DomainError(_(message), code=code), exc.status_code)
+
+
+@api.exception_handler(AuthenticationError)
+def on_auth_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    return on_http_error(request, exc)
+
+
+@api.exception_handler(NotFound)
+def on_not_found(request: HttpRequest, exc: NotFound) -> HttpResponse:
+    return error_response(exc)
+
+
+from qudao.accounts.api import router as accounts_router  # noqa: E402
+from qudao.core.api import router as core_router  # noqa: E402
+from qudao.network.api import router as network_router  # noqa: E402
+
+api.add_router("", core_router)
+api.add_router("", accounts_router)
+api.add_router("", network_router)

@@ -1,0 +1,76 @@
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from qudao.core import selectors, services
+from qudao.core.dashboard import widgets_for
+from qudao.core.errors import DomainError
+
+
+def domain_error_to_form(form: Any, error: DomainError) -> None:
+    """Show a domain error on a form: on its fields when named, otherwise on the form."""
+    placed = False
+    for field, errors in error.fields.items():
+        if field in form.fields:
+            for message in errors:
+                form.add_error(field, message)
+            placed = True
+    if not placed or error.code not in {"invalid", "required"}:
+        form.add_error(None, error.message)
+
+
+def domain_error_message(request: HttpRequest, error: DomainError) -> None:
+    messages.error(request, error.message)
+
+
+def paginate(request: HttpRequest, queryset: Any, per_page: int = 50) -> Any:
+    return Paginator(queryset, per_page).get_page(request.GET.get("page"))
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    return render(request, "core/home.html", {"widgets": widgets_for(request.user)})
+
+
+@login_required
+def notification_list(request: HttpRequest) -> HttpResponse:
+    page = paginate(request, selectors.notification_list_for_user(actor=request.user))
+    return render(request, "core/notifications.html", {"page": page})
+
+
+@login_required
+@require_POST
+def notification_read(request: HttpRequest, notification_id: int) -> HttpResponse:
+    try:
+        notification = services.notification_mark_read(
+            actor=request.user, notification_id=notification_id
+        )
+    except DomainError as exc:
+        from django.http import Http404
+
+        raise Http404 from exc
+    return redirect(notification.url or "core:notifications")
+
+
+@login_required
+@require_POST
+def notification_read_all(request: HttpRequest) -> HttpResponse:
+    services.notification_mark_all_read(actor=request.user)
+    return redirect("core:notifications")
+
+
+def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return render(request, "errors/404.html", status=404)
+
+
+def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return render(request, "errors/403.html", status=403)
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    return render(request, "errors/500.html", status=500)

@@ -1,0 +1,160 @@
+"""Every page and API route, walked from the URL conf: a user of a sibling subtree gets 404 for
+another subtree's objects, sees none of its data in lists, and changes nothing.
+
+Routes added later are covered automatically; a route with a new URL parameter fails here
+until it gets a sample in SAMPLES below.
+"""
+
+import json
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from qudao.accounts.services import api_token_create
+from qudao.core.models import AuditEvent, Notification, OutboxEvent
+from qudao.core.services import notification_create
+from qudao.network import services
+from qudao.network.models import Membership, Org, SupplyLink
+from qudao.network.tests import factories as f
+
+# Routes not scoped by the network: Django's admin (staff only), static and i18n plumbing,
+# the public API docs and the public division list (no org data).
+SKIP_PREFIXES = ("admin/", "i18n/", "jsi18n/", "static/", "media/")
+SKIP_SUFFIXES = ("api/v1/docs", "api/v1/openapi.json", "api/v1/divisions")
+PUBLIC_PAGES = {"accounts/login/", "network/divisions/options/"}  # reference data, no orgs
+
+
+def _walk(resolvers: list[Any], prefix: str = "") -> Iterator[tuple[str, list[str]]]:
+    for entry in resolvers:
+        route = prefix + str(entry.pattern)
+        if isinstance(entry, URLResolver):
+            yield from _walk(entry.url_patterns, route)
+        elif isinstance(entry, URLPattern):
+            yield route, list(entry.pattern.converters)
+
+
+def routes() -> list[tuple[str, list[str]]]:
+    found = []
+    for route, params in _walk(get_resolver().url_patterns):
+        clean = route.lstrip("^").rstrip("$")
+        if (
+            clean.startswith(SKIP_PREFIXES)
+            or clean.rstrip("/").endswith(SKIP_SUFFIXES)
+            or clean == "api/v1/"  # ninja's root: no view behind it
+        ):
+            continue
+        if (clean, params) not in found:  # ninja lists a path once per method group
+            found.append((clean, params))
+    return found
+
+
+@pytest.fixture
+def outsider(net):
+    """Objects of every kind inside dealer3's subtree, which dealer1's admin must not see."""
+    link = services.supply_link_create(
+        actor=net.admin, buyer=net.dealer3, seller=net.dist2, kind="goods"
+    )
+    token, _secret = api_token_create(actor=net.dealer3_admin, name="外部令牌")
+    notification_create(users=[net.dealer3_admin], topic="test", title="广州迅力通知")
+    return {
+        "org_id": net.dealer3.pk,
+        "parent_id": net.dealer3.pk,
+        "membership_id": Membership.objects.get(user=net.dealer3_admin).pk,
+        "link_id": link.pk,
+        "token_id": token.pk,
+        "notification_id": Notification.objects.get(user=net.dealer3_admin).pk,
+    }
+
+
+SECRETS = ("广州迅力", "DL-GZ1", "外部令牌")
+SAMPLES: dict[str, Callable[[dict[str, int]], int]] = {
+    name: (lambda objs, name=name: objs[name])
+    for name in ("org_id", "parent_id", "membership_id", "link_id", "token_id", "notification_id")
+}
+
+
+def _state() -> tuple[Any, ...]:
+    return (
+        list(Org.objects.order_by("pk").values_list("pk", "path", "name", "status")),
+        list(Membership.objects.order_by("pk").values_list("pk", "is_active")),
+        list(SupplyLink.objects.order_by("pk").values_list("pk", "is_active")),
+        Notification.objects.filter(read_at__isnull=False).count(),
+        AuditEvent.objects.count(),
+        OutboxEvent.objects.count(),
+    )
+
+
+def _build(route: str, values: dict[str, int]) -> str:
+    import re
+
+    return "/" + re.sub(r"<(?:\w+:)?(\w+)>", lambda m: str(values[m.group(1)]), route)
+
+
+def test_every_route_is_walked():
+    names = {r for r, _ in routes()}
+    assert "network/orgs/<int:org_id>/" in names
+    assert "api/v1/orgs/<org_id>" in names
+    assert len(names) >= 20
+
+
+def _assert_no_secret(response, url):
+    body = response.content.decode("utf-8", "replace")
+    for secret in SECRETS:
+        assert secret not in body, f"{url} leaks {secret}"
+
+
+@pytest.mark.django_db
+def test_sibling_subtree_gets_404_and_no_data(client, net, outsider):
+    client.force_login(net.dealer1_admin)
+    unknown = sorted({p for _, params in routes() for p in params} - SAMPLES.keys())
+    assert not unknown, f"add samples for URL parameters {unknown} to SAMPLES"
+    before = _state()
+    checked = 0
+    for route, params in routes():
+        url = _build(route, {p: SAMPLES[p](outsider) for p in params})
+        response = client.get(url)
+        if params:
+            assert response.status_code in (404, 405), f"GET {url} → {response.status_code}"
+            if response.status_code == 405 or route.startswith("api/"):
+                for method in ("post", "patch"):
+                    r = getattr(client, method)(
+                        url, data=json.dumps({}), content_type="application/json"
+                    )
+                    assert r.status_code in (404, 405, 422), f"{method} {url} → {r.status_code}"
+                    _assert_no_secret(r, url)
+        else:
+            assert response.status_code in (200, 302, 405), f"GET {url} → {response.status_code}"
+        _assert_no_secret(response, url)
+        checked += 1
+    assert checked == len(routes())
+    assert _state() == before
+
+
+@pytest.mark.django_db
+def test_same_routes_answer_for_own_objects(client, net, outsider):
+    """The control: dealer3's admin does see the objects the test above hides."""
+    client.force_login(net.dealer3_admin)
+    assert client.get(f"/network/orgs/{net.dealer3.pk}/").status_code == 200
+    assert client.get(f"/api/v1/orgs/{net.dealer3.pk}").json()["code"] == "DL-GZ1"
+    assert client.get(f"/api/v1/supply-links/{outsider['link_id']}").status_code == 200
+    assert "广州迅力" in client.get("/network/orgs/?q=gzxl").content.decode()
+
+
+@pytest.mark.django_db
+def test_anonymous_is_sent_to_login_or_401(client, net):
+    for route, params in routes():
+        url = _build(route, dict.fromkeys(params, net.dealer3.pk))
+        response = client.get(url)
+        if route.startswith("api/"):
+            assert response.status_code in (401, 405), url
+        elif route in PUBLIC_PAGES:
+            assert response.status_code == 200
+        elif response.status_code != 405:
+            assert response.status_code == 302, url
+            assert response["Location"].startswith("/accounts/login/"), url
+
+
+def test_factories_module_is_used():
+    assert f.system_actor is not None
