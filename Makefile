@@ -9,7 +9,7 @@ BENCH ?=
 VAR := $(or $(QUDAO_VAR_DIR),var)
 export PYTHONUNBUFFERED := 1
 
-.PHONY: setup run test lint bench seed venv deps assets clean check-ledgers
+.PHONY: setup run test lint bench seed venv deps assets static clean
 
 venv: $(BIN)/python
 $(BIN)/python:
@@ -35,10 +35,13 @@ $(VAR)/vendor/.stamp: node_modules/.package-lock.json
 	   node_modules/echarts/dist/echarts.min.js $(VAR)/vendor/
 	touch $@
 
-# Everything but serving: deps, assets, translations, static files, database, demo data.
-setup: deps assets
+# Compiled translations and collected static files (with their manifest).
+static: deps assets
 	$(BIN)/qudao compile_translations
 	$(BIN)/qudao collectstatic --noinput -v0
+
+# Everything but serving: deps, assets, translations, static files, database, demo data.
+setup: static
 	$(BIN)/qudao migrate --noinput -v0
 	$(BIN)/qudao load_divisions
 	$(BIN)/qudao seed --scale $(SCALE) --if-empty
@@ -59,12 +62,10 @@ lint: deps
 	$(BIN)/qudao makemigrations --check --dry-run
 
 # The whole suite: SQLite by default, PostgreSQL when DATABASE_URL is set. Lint first.
-test: deps assets lint
-	$(BIN)/qudao compile_translations
-	$(BIN)/qudao collectstatic --noinput -v0
+test: static lint
 	$(BIN)/pytest $(PYTEST_ARGS)
 
-bench: deps assets
+bench: static
 	$(BIN)/python -m bench $(BENCH)
 
 clean:

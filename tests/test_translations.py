@@ -43,11 +43,23 @@ def test_catalogue_is_up_to_date_with_the_source(tmp_path):
     copy = tmp_path / "src"
     shutil.copytree(SRC, copy, ignore=shutil.ignore_patterns("__pycache__", "*.mo"))
     subprocess.run(
-        [sys.executable, "-m", "qudao", "makemessages", "-l", "zh_Hans", "--no-obsolete",
-         "--ignore", "*/tests/*", "-v0"],
-        cwd=copy / "qudao", check=True,
-        env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(copy),
-             "QUDAO_VAR_DIR": str(tmp_path / "var")},
+        [
+            str(Path(sys.executable).parent / "qudao"),
+            "makemessages",
+            "-l",
+            "zh_Hans",
+            "--no-obsolete",
+            "--ignore",
+            "*/tests/*",
+            "-v0",
+        ],
+        cwd=copy / "qudao",
+        check=True,
+        env={
+            "PATH": "/usr/bin:/bin",
+            "PYTHONPATH": str(copy),
+            "QUDAO_VAR_DIR": str(tmp_path / "var"),
+        },
     )
     fresh = polib.pofile(str(copy / "qudao" / "locale" / "zh_Hans" / "LC_MESSAGES" / "django.po"))
     committed = polib.pofile(str(PO))

@@ -4,6 +4,7 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.security import HttpBearer, SessionAuth
@@ -28,23 +29,23 @@ api = NinjaAPI(
 )
 
 FIELD_MESSAGES = {
-    "missing": "This field is required.",
-    "extra_forbidden": "Unknown field.",
-    "string_too_long": "Too long.",
-    "string_too_short": "Too short.",
-    "int_parsing": "Enter a whole number.",
-    "decimal_parsing": "Enter a number.",
-    "bool_parsing": "Enter true or false.",
-    "enum": "Choose one of the allowed values.",
-    "literal_error": "Choose one of the allowed values.",
-    "greater_than_equal": "Too small.",
-    "less_than_equal": "Too large.",
+    "missing": gettext_lazy("This field is required."),
+    "extra_forbidden": gettext_lazy("Unknown field."),
+    "string_too_long": gettext_lazy("Too long."),
+    "string_too_short": gettext_lazy("Too short."),
+    "int_parsing": gettext_lazy("Enter a whole number."),
+    "decimal_parsing": gettext_lazy("Enter a number."),
+    "bool_parsing": gettext_lazy("Enter true or false."),
+    "enum": gettext_lazy("Choose one of the allowed values."),
+    "literal_error": gettext_lazy("Choose one of the allowed values."),
+    "greater_than_equal": gettext_lazy("Too small."),
+    "less_than_equal": gettext_lazy("Too large."),
 }
 
 
 def _field_message(error: dict[str, Any]) -> str:
     template = FIELD_MESSAGES.get(error.get("type", ""))
-    return _(template) if template else str(error.get("msg", ""))
+    return str(template) if template else str(error.get("msg", ""))
 
 
 @api.exception_handler(DomainError)
@@ -72,18 +73,18 @@ def on_validation_error(request: HttpRequest, exc: ValidationError) -> HttpRespo
 
 
 HTTP_CODES = {
-    400: ("malformed_request", "The request body is not valid JSON."),
-    401: ("not_authenticated", "Log in or send a valid API token."),
-    403: ("permission_denied", "You do not have permission to do this."),
-    404: ("not_found", "Not found."),
-    405: ("method_not_allowed", "This method is not allowed here."),
+    400: ("malformed_request", gettext_lazy("The request body is not valid JSON.")),
+    401: ("not_authenticated", gettext_lazy("Log in or send a valid API token.")),
+    403: ("permission_denied", gettext_lazy("You do not have permission to do this.")),
+    404: ("not_found", gettext_lazy("Not found.")),
+    405: ("method_not_allowed", gettext_lazy("This method is not allowed here.")),
 }
 
 
 @api.exception_handler(HttpError)
 def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     code, message = HTTP_CODES.get(exc.status_code, ("error", str(exc)))
-    return error_response(DomainError(_(message), code=code), exc.status_code)
+    return error_response(DomainError(message, code=code), exc.status_code)
 
 
 @api.exception_handler(AuthenticationError)

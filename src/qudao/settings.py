@@ -61,7 +61,7 @@ MIDDLEWARE = [
     "qudao.core.middleware.RequestIdMiddleware",
     "qudao.core.middleware.PayloadLimitMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
+    "qudao.core.middleware.ChineseFirstLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -130,7 +130,7 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", VAR_DIR / "static"))
 # Third-party assets come from npm at setup (see Makefile `assets`), never from a CDN.
-STATICFILES_DIRS = [("vendor", VAR_DIR / "vendor")]
+STATICFILES_DIRS = [SRC_DIR / "static", ("vendor", VAR_DIR / "vendor")]
 (VAR_DIR / "vendor").mkdir(exist_ok=True)
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))

@@ -67,7 +67,9 @@ def test_admin_creates_org_with_cascading_address(page: Page, live_server, net, 
     page.get_by_label("编码").fill("S-HZ9")
     page.get_by_label("名称", exact=True).fill("杭州滨江旗舰店")
     page.get_by_label("省").select_option(label="浙江省")
-    expect(page.get_by_label("市", exact=True).locator("option", has_text="杭州市")).to_have_count(1)
+    expect(page.get_by_label("市", exact=True).locator("option", has_text="杭州市")).to_have_count(
+        1
+    )
     page.get_by_label("市", exact=True).select_option(label="杭州市")
     expect(page.get_by_label("区县").locator("option", has_text="滨江区")).to_have_count(1)
     page.get_by_label("区县").select_option(label="滨江区")
@@ -78,5 +80,5 @@ def test_admin_creates_org_with_cascading_address(page: Page, live_server, net, 
     page.get_by_label("统一社会信用代码").fill("91330106MA2B0CDE0T")
     page.get_by_role("button", name="保存").click()
     expect(page.get_by_test_id("profile")).to_contain_text("浙江省杭州市滨江区")
-    expect(page.get_by_test_id("audit")).to_contain_text("org.created")
+    expect(page.get_by_test_id("audit")).to_contain_text("组织已创建")
     shot(page, "org-created")

@@ -6,6 +6,8 @@ from typing import Any
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse
+from django.middleware.locale import LocaleMiddleware
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from qudao.core.context import request_id_var
@@ -119,3 +121,22 @@ class IdempotencyMiddleware:
             record.content_type = response.get("Content-Type", "")
             record.save(update_fields=["status_code", "response_body", "content_type"])
         return response
+
+
+class ChineseFirstLocaleMiddleware(LocaleMiddleware):
+    """The UI language is the user's explicit choice (language cookie), else zh-hans.
+
+    Pages ignore the browser's Accept-Language: Chinese-first means a brand's staff see Chinese
+    even on an English-locale browser until they pick English. The API honours
+    Accept-Language, so an integrator can ask for English error messages.
+    """
+
+    def process_request(self, request: HttpRequest) -> None:
+        languages = dict(settings.LANGUAGES)
+        code = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, "")
+        if code not in languages and request.path.startswith("/api/"):
+            code = translation.get_language_from_request(request)
+        if code not in languages:
+            code = settings.LANGUAGE_CODE
+        translation.activate(code)
+        request.LANGUAGE_CODE = translation.get_language()

@@ -1,15 +1,25 @@
+from collections.abc import Iterable
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from qudao.core.models import AuditEvent, Notification
 
 
+def audit_list_for_objects(
+    *, objects: dict[str, Iterable[Any]], limit: int = 50
+) -> QuerySet[AuditEvent]:
+    """A timeline over several objects, given as {"app.model": ids}. The caller has already
+    checked that they are in the actor's scope."""
+    q = Q(pk__in=[])
+    for object_type, ids in objects.items():
+        q |= Q(object_type=object_type, object_id__in=[str(i) for i in ids])
+    return AuditEvent.objects.filter(q).select_related("actor")[:limit]
+
+
 def audit_list_for_object(*, instance: Any, limit: int = 50) -> QuerySet[AuditEvent]:
     """The timeline of one object. The caller has already checked the object is in scope."""
-    return AuditEvent.objects.filter(
-        object_type=instance._meta.label_lower, object_id=str(instance.pk)
-    ).select_related("actor")[:limit]
+    return audit_list_for_objects(objects={instance._meta.label_lower: [instance.pk]}, limit=limit)
 
 
 def notification_list_for_user(*, actor: Any) -> QuerySet[Notification]:

@@ -20,7 +20,7 @@ def domain_error_to_form(form: Any, error: DomainError) -> None:
             for message in errors:
                 form.add_error(field, message)
             placed = True
-    if not placed or error.code not in {"invalid", "required"}:
+    if not placed:
         form.add_error(None, error.message)
 
 

@@ -7,6 +7,8 @@ from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Length, Substr
 
 from qudao.core.errors import NotFound
+from qudao.core.models import AuditEvent
+from qudao.core.selectors import audit_list_for_objects
 from qudao.core.text import normalize_query
 from qudao.network import scope
 from qudao.network.constants import SELLING_KINDS, OrgKind
@@ -198,6 +200,18 @@ def division_children(*, parent_code: str | None) -> QuerySet[Division]:
     if parent_code:
         return Division.objects.filter(parent_id=parent_code)
     return Division.objects.filter(level=1)
+
+
+def org_timeline(*, org: Org, limit: int = 50) -> QuerySet[AuditEvent]:
+    """Changes to the org, its memberships and the supply links it buys through."""
+    return audit_list_for_objects(
+        objects={
+            "network.org": [org.pk],
+            "network.membership": Membership.objects.filter(org=org).values_list("pk", flat=True),
+            "network.supplylink": SupplyLink.objects.filter(buyer=org).values_list("pk", flat=True),
+        },
+        limit=limit,
+    )
 
 
 def org_kinds() -> list[tuple[str, str]]:

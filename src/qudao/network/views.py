@@ -13,7 +13,6 @@ from django.views.decorators.http import require_POST
 from qudao.accounts.constants import MANAGE_MEMBERS, MANAGE_ORGS, MANAGE_SUPPLY
 from qudao.accounts.models import User
 from qudao.core.errors import DomainError, NotFound
-from qudao.core.selectors import audit_list_for_object
 from qudao.core.types import AuthedRequest
 from qudao.core.views import domain_error_message, domain_error_to_form, paginate
 from qudao.network import scope, selectors, services
@@ -75,7 +74,7 @@ def org_detail(request: AuthedRequest, org_id: int) -> HttpResponse:
         "memberships": selectors.membership_list_for_actor(actor=user, org_id=org.pk),
         "links": selectors.supply_link_list_for_actor(actor=user, org_id=org.pk),
         "default_seller": selectors.default_seller(org=org),
-        "audit": audit_list_for_object(instance=org),
+        "audit": selectors.org_timeline(org=org),
         "can_edit": scope.can(user, MANAGE_ORGS, org),
         "can_add_child": bool(ALLOWED_CHILDREN[org.kind]) and scope.can(user, MANAGE_ORGS, org),
         "can_members": scope.can(user, MANAGE_MEMBERS, org),

@@ -16,7 +16,8 @@ def test_login_with_username_or_mobile(client, net, login):
     assert response["Location"] == "/"
     home = client.get("/")
     assert home.status_code == 200
-    assert [w.title for w in home.context["widgets"]] == ["我的网络中的组织"]
+    titles = [w.title for w in home.context["widgets"]]
+    assert titles == ["我的网络中的组织", "待开户的意向客户", "已暂停的组织"]
     assert home.context["widgets"][0].value == 2  # the dealer and its store
 
 

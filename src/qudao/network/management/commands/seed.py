@@ -1,0 +1,51 @@
+"""`qudao seed --scale small|medium|large`: the demo network, then its logins as the last lines
+so that they are what a person sees after running it."""
+
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from qudao.network.constants import OrgKind
+from qudao.network.models import Org
+from qudao.network.seed import SCALES, SeedError, SeedReport, demo_logins, login_table, seed_demo
+
+KIND_ORDER = [kind.value for kind in OrgKind]
+
+
+class Command(BaseCommand):
+    help = "Create the deterministic demo network and one login per role (idempotent)."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--scale", choices=list(SCALES), default="small")
+        parser.add_argument(
+            "--if-empty",
+            action="store_true",
+            help="only seed a database that has no org yet (what `make run` does)",
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if options["if_empty"] and Org.objects.exists():
+            self.stdout.write("The database already has a network; not seeding.")
+            logins = demo_logins()
+        else:
+            try:
+                report = seed_demo(scale=options["scale"], stdout=self.stdout)
+            except SeedError as exc:
+                raise CommandError(str(exc)) from exc
+            for line in self._summary(report):
+                self.stdout.write(line)
+            logins = report.logins
+        self.stdout.write("")
+        for line in login_table(logins):
+            self.stdout.write(line)
+
+    def _summary(self, report: SeedReport) -> list[str]:
+        created = report.created
+        kinds = [k for k in KIND_ORDER if k in report.totals or created.get(k)]
+        orgs = ", ".join(f"{k} {created.get(k, 0)}/{report.totals.get(k, 0)}" for k in kinds)
+        return [
+            f"Seed {report.scale} done in {report.seconds:.1f} s.",
+            f"Orgs created/total: {orgs}.",
+            f"Created {created['supply_links']} supply links, {created['users']} users, "
+            f"{created['memberships']} memberships.",
+        ]
