@@ -8,6 +8,21 @@ import pytest
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # ORM calls in Playwright tests
 
 
+def pytest_collection_modifyitems(config, items):  # type: ignore[no-untyped-def]
+    """Concurrency tests need PostgreSQL's row locks: skipped elsewhere, with the reason, unless
+    QUDAO_REQUIRE_POSTGRES=1 (CI), where running them elsewhere is an error."""
+    from django.conf import settings
+
+    if "postgresql" in settings.DATABASES["default"]["ENGINE"]:
+        return
+    if os.environ.get("QUDAO_REQUIRE_POSTGRES") == "1":
+        raise pytest.UsageError("QUDAO_REQUIRE_POSTGRES=1 but DATABASE_URL is not PostgreSQL")
+    skip = pytest.mark.skip(reason="needs PostgreSQL (set DATABASE_URL); SQLite has no row locks")
+    for item in items:
+        if "postgres" in item.keywords:
+            item.add_marker(skip)
+
+
 @pytest.fixture(autouse=True)
 def _fast_password_hasher(settings):  # type: ignore[no-untyped-def]
     """PBKDF2 is slow on purpose; tests only need hashing to work, not to be expensive."""

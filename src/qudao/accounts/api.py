@@ -1,7 +1,7 @@
 from typing import Any
 
 from django.utils.translation import get_language
-from ninja import Router
+from ninja import Router, Status
 
 from qudao.accounts import selectors, services
 from qudao.accounts.models import ApiToken
@@ -29,9 +29,9 @@ def token_list(request: ApiRequest):  # type: ignore[no-untyped-def]
 
 
 @router.post("/tokens", response={201: TokenCreatedOut})
-def token_create(request: ApiRequest, payload: TokenIn) -> tuple[int, dict[str, Any]]:
+def token_create(request: ApiRequest, payload: TokenIn) -> Status[dict[str, Any]]:
     token, secret = services.api_token_create(actor=request.auth, name=payload.name)
-    return 201, {**TokenOut.from_orm(token).dict(), "token": secret}
+    return Status(201, {**TokenOut.from_orm(token).dict(), "token": secret})
 
 
 @router.post("/tokens/{token_id}/revoke", response=TokenOut)

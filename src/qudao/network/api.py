@@ -1,6 +1,6 @@
 from typing import Any
 
-from ninja import Query, Router
+from ninja import Query, Router, Status
 from ninja.pagination import PageNumberPagination, paginate
 
 from qudao.accounts.models import User
@@ -48,12 +48,12 @@ def org_list(request: ApiRequest, filters: Query[OrgFilters]):  # type: ignore[n
 
 
 @router.post("/orgs", response={201: OrgOut})
-def org_create(request: ApiRequest, payload: OrgCreateIn) -> tuple[int, Org]:
+def org_create(request: ApiRequest, payload: OrgCreateIn) -> Status[Org]:
     parent = selectors.org_get(actor=request.auth, org_id=payload.parent_id)
     data = payload.dict(exclude={"parent_id"})
     data["grade"] = data["grade"] or ""
     org = services.org_create(actor=request.auth, parent=parent, data=data)
-    return 201, selectors.org_get(actor=request.auth, org_id=org.pk)
+    return Status(201, selectors.org_get(actor=request.auth, org_id=org.pk))
 
 
 @router.get("/orgs/{org_id}", response=OrgOut)
@@ -92,7 +92,7 @@ def membership_list(request: ApiRequest, filters: Query[MembershipFilters]):  # 
 
 
 @router.post("/memberships", response={201: MembershipOut})
-def membership_create(request: ApiRequest, payload: MembershipCreateIn) -> tuple[int, Membership]:
+def membership_create(request: ApiRequest, payload: MembershipCreateIn) -> Status[Membership]:
     org = selectors.org_get(actor=request.auth, org_id=payload.org_id)
     user = None
     if payload.user_id is not None:
@@ -103,7 +103,7 @@ def membership_create(request: ApiRequest, payload: MembershipCreateIn) -> tuple
     membership = services.membership_add(
         actor=request.auth, org=org, role_code=payload.role, user=user, new_user=new_user
     )
-    return 201, membership
+    return Status(201, membership)
 
 
 @router.get("/memberships/{membership_id}", response=MembershipOut)
@@ -130,7 +130,7 @@ def supply_link_list(request: ApiRequest, filters: Query[SupplyLinkFilters]):  #
 
 
 @router.post("/supply-links", response={201: SupplyLinkOut})
-def supply_link_create(request: ApiRequest, payload: SupplyLinkCreateIn) -> tuple[int, SupplyLink]:
+def supply_link_create(request: ApiRequest, payload: SupplyLinkCreateIn) -> Status[SupplyLink]:
     buyer = selectors.org_get(actor=request.auth, org_id=payload.buyer_id)
     seller = Org.objects.filter(pk=payload.seller_id).first()
     if seller is None:
@@ -138,7 +138,7 @@ def supply_link_create(request: ApiRequest, payload: SupplyLinkCreateIn) -> tupl
     link = services.supply_link_create(
         actor=request.auth, buyer=buyer, seller=seller, kind=payload.kind
     )
-    return 201, link
+    return Status(201, link)
 
 
 @router.get("/supply-links/{link_id}", response=SupplyLinkOut)

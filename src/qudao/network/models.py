@@ -7,9 +7,10 @@ from qudao.network.constants import DivisionLevel, Grade, OrgKind, OrgStatus, Su
 
 
 class Division(models.Model):
-    """China's administrative divisions (GB/T 2260): province 2, city 4, district 6 digits."""
+    """China's administrative divisions (GB/T 2260): province 2, city 4, district 6 digits
+    (9 for the towns of the few cities that have no districts, e.g. 东莞)."""
 
-    code = models.CharField(_("code"), max_length=6, primary_key=True)
+    code = models.CharField(_("code"), max_length=12, primary_key=True)
     name = models.CharField(_("name"), max_length=50)
     level = models.PositiveSmallIntegerField(_("level"), choices=DivisionLevel.choices)
     parent = models.ForeignKey(

@@ -18,7 +18,7 @@ class Migration(migrations.Migration):
         migrations.CreateModel(
             name='Division',
             fields=[
-                ('code', models.CharField(max_length=6, primary_key=True, serialize=False, verbose_name='code')),
+                ('code', models.CharField(max_length=12, primary_key=True, serialize=False, verbose_name='code')),
                 ('name', models.CharField(max_length=50, verbose_name='name')),
                 ('level', models.PositiveSmallIntegerField(choices=[(1, 'Province'), (2, 'City'), (3, 'District')], verbose_name='level')),
                 ('parent', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='children', to='network.division')),
