@@ -82,3 +82,16 @@ def test_admin_creates_org_with_cascading_address(page: Page, live_server, net, 
     expect(page.get_by_test_id("profile")).to_contain_text("浙江省杭州市滨江区")
     expect(page.get_by_test_id("audit")).to_contain_text("组织已创建")
     shot(page, "org-created")
+
+
+@pytest.mark.parametrize("path", ["/", "/network/", "/org", "/accounts/profile/", "/notifications/"])
+def test_pages_fit_a_phone(page: Page, live_server, net, shot, path) -> None:
+    page.set_viewport_size({"width": 360, "height": 740})
+    base = live_server.url
+    _login(page, base, "dealer1")
+    url = f"/network/orgs/{net.dealer1.pk}/" if path == "/org" else path
+    response = page.goto(f"{base}{url}")
+    assert response is not None and response.status == 200
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 360, f"{url} scrolls sideways at phone width ({width}px)"
+    shot(page, "phone" + url.replace("/", "-").rstrip("-"))

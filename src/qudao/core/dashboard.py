@@ -11,11 +11,14 @@ from typing import Any
 
 @dataclass(frozen=True)
 class Widget:
+    """A number that links to the list behind it; `chart` is an optional ECharts option."""
+
     title: str
     value: Any
     url: str = ""
     hint: str = ""
     order: int = 100
+    chart: dict[str, Any] | None = None
 
 
 WidgetFn = Callable[[Any], Widget | None]

@@ -3,6 +3,7 @@
 from collections.abc import Iterable
 from typing import Any
 
+from django.core.mail import send_mass_mail
 from django.db import models
 from django.utils import timezone
 
@@ -29,12 +30,16 @@ def _jsonable(value: Any) -> Any:
 
 
 def snapshot(instance: models.Model, fields: Iterable[str]) -> dict[str, Any]:
-    """Field values for an audit before/after, foreign keys as their ids."""
+    """Field values for an audit before/after, as people read them: a foreign key as the
+    related object's name (the timeline is for humans; ids are in the object's own row)."""
     result: dict[str, Any] = {}
     for name in fields:
         field = instance._meta.get_field(name)
-        attname = getattr(field, "attname", name)
-        result[name] = _jsonable(getattr(instance, attname))
+        if field.is_relation:
+            related = getattr(instance, name)
+            result[name] = str(related) if related is not None else None
+        else:
+            result[name] = _jsonable(getattr(instance, name))
     return result
 
 
@@ -71,13 +76,23 @@ def notification_create(
     url: str = "",
     event: OutboxEvent | None = None,
 ) -> int:
-    """Notify users once per event (handlers may run again; the unique key absorbs repeats)."""
+    """Notify users in the app once per event (handlers may run again; the unique key absorbs
+    repeats), and by email, through Django's mail backend, those who have an address."""
+    users = list(users)
     rows = [
         Notification(user=user, topic=topic, title=title[:200], body=body, url=url, event=event)
         for user in users
     ]
-    created = Notification.objects.bulk_create(rows, ignore_conflicts=event is not None)
-    return len(created)
+    if event is not None:
+        already = set(Notification.objects.filter(event=event).values_list("user_id", flat=True))
+        rows = [row for row in rows if row.user.pk not in already]
+    Notification.objects.bulk_create(rows)
+    recipients = [row.user.email for row in rows if getattr(row.user, "email", "")]
+    if recipients:
+        send_mass_mail(
+            [(title, f"{body}\n{url}".strip(), None, [to]) for to in recipients], fail_silently=True
+        )
+    return len(rows)
 
 
 def notification_mark_read(*, actor: Any, notification_id: int) -> Notification:

@@ -269,7 +269,7 @@ def org_move(*, actor: Any, org: Org, new_parent: Org) -> Org:
         actor=actor,
         action="org.moved",
         instance=org,
-        changes={"parent": [old_parent.pk if old_parent else None, new_parent.pk]},
+        changes={"parent": [old_parent.name if old_parent else None, new_parent.name]},
     )
     event_record("org.moved", {"org_id": org.pk, "new_parent_id": new_parent.pk})
     return org
@@ -321,7 +321,7 @@ def membership_add(
         actor=actor,
         action="membership.created",
         instance=membership,
-        changes={"user": [None, user.pk], "org": [None, org.pk], "role": [None, role.code]},
+        changes={"user": [None, str(user)], "org": [None, org.name], "role": [None, role.label]},
     )
     event_record(
         "membership.created",
@@ -401,7 +401,7 @@ def supply_link_create(*, actor: Any, buyer: Org, seller: Org, kind: str) -> Sup
         actor=actor,
         action="supply_link.created",
         instance=link,
-        changes={"buyer": [None, buyer.pk], "seller": [None, seller.pk], "kind": [None, kind]},
+        changes={"buyer": [None, buyer.name], "seller": [None, seller.name], "kind": [None, kind]},
     )
     event_record(
         "supply_link.created", {"link_id": link.pk, "buyer_id": buyer.pk, "seller_id": seller.pk}

@@ -13,6 +13,9 @@ from qudao.core.models import AuditEvent
 
 register = template.Library()
 
+# Audit keys that are not model fields (a tree's parent is its path prefix).
+EXTRA_LABELS = {"parent": gettext_lazy("Parent")}
+
 VERBS = {
     "created": gettext_lazy("created"),
     "updated": gettext_lazy("updated"),
@@ -48,7 +51,7 @@ def audit_changes(event: AuditEvent) -> list[tuple[str, Any, Any]]:
         old, new = (change + [None, None])[:2] if isinstance(change, list) else (None, change)
         if old in (None, "") and new in (None, ""):
             continue
-        label = name
+        label = str(EXTRA_LABELS.get(name, name))
         if model is not None:
             with suppress(FieldDoesNotExist):
                 field = model._meta.get_field(name)
