@@ -84,7 +84,9 @@ def test_admin_creates_org_with_cascading_address(page: Page, live_server, net, 
     shot(page, "org-created")
 
 
-@pytest.mark.parametrize("path", ["/", "/network/", "/org", "/accounts/profile/", "/notifications/"])
+@pytest.mark.parametrize(
+    "path", ["/", "/network/", "/org", "/accounts/profile/", "/notifications/"]
+)
 def test_pages_fit_a_phone(page: Page, live_server, net, shot, path) -> None:
     page.set_viewport_size({"width": 360, "height": 740})
     base = live_server.url

@@ -97,13 +97,11 @@ def org_tree_children(*, actor: Any, parent: Org | None) -> list[TreeNode]:
         return []
     prefix_len = nodes[0].depth * Org.steplen if parent is not None else None
     counts: dict[str, dict[str, int]] = {n.path: {} for n in nodes}
-    under = Q()
-    for n in nodes:
-        under |= Q(path__startswith=n.path)
     if prefix_len is not None:
         rows = (
             Org.objects.filter(path__startswith=parent.path, depth__gt=nodes[0].depth)  # type: ignore[union-attr]
             .annotate(top=Substr("path", 1, prefix_len))
+            .order_by()  # MP_Node orders by path, which would split the groups
             .values("top", "kind")
             .annotate(n=Count("id"))
         )
@@ -113,6 +111,7 @@ def org_tree_children(*, actor: Any, parent: Org | None) -> list[TreeNode]:
         for n in nodes:
             rows = (
                 Org.objects.filter(path__startswith=n.path, depth__gt=n.depth)
+                .order_by()
                 .values("kind")
                 .annotate(n=Count("id"))
             )
@@ -124,7 +123,7 @@ def org_tree_children(*, actor: Any, parent: Org | None) -> list[TreeNode]:
 
 
 def org_kind_counts_for_actor(*, actor: Any) -> dict[str, int]:
-    rows = scope.visible_orgs(actor).values("kind").annotate(n=Count("id"))
+    rows = scope.visible_orgs(actor).order_by().values("kind").annotate(n=Count("id"))
     return {r["kind"]: r["n"] for r in rows}
 
 

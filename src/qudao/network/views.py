@@ -4,6 +4,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
@@ -26,6 +27,12 @@ def _org_or_404(request: AuthedRequest, org_id: int) -> Org:
         return selectors.org_get(actor=request.user, org_id=org_id)
     except NotFound as exc:
         raise Http404 from exc
+
+
+def _require(request: AuthedRequest, permission: str, org: Org) -> None:
+    """In scope (already checked) but without the right: 403, the page says why."""
+    if not scope.can(request.user, permission, org):
+        raise PermissionDenied
 
 
 @login_required
@@ -96,8 +103,7 @@ def _form_data(form: OrgForm) -> dict[str, Any]:
 @login_required
 def org_create(request: AuthedRequest, parent_id: int) -> HttpResponse:
     parent = _org_or_404(request, parent_id)
-    if not scope.can(request.user, MANAGE_ORGS, parent):
-        raise Http404
+    _require(request, MANAGE_ORGS, parent)
     form = OrgForm(request.POST or None, parent=parent)
     if request.method == "POST" and form.is_valid():
         try:
@@ -113,8 +119,7 @@ def org_create(request: AuthedRequest, parent_id: int) -> HttpResponse:
 @login_required
 def org_edit(request: AuthedRequest, org_id: int) -> HttpResponse:
     org = _org_or_404(request, org_id)
-    if not scope.can(request.user, MANAGE_ORGS, org):
-        raise Http404
+    _require(request, MANAGE_ORGS, org)
     form = OrgForm(request.POST or None, instance=org)
     if request.method == "POST" and form.is_valid():
         try:

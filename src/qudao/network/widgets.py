@@ -20,13 +20,29 @@ def network_counts(actor: Any) -> Widget | None:
     if not scope.has_any(actor, VIEW_NETWORK):
         return None
     counts = org_kind_counts_for_actor(actor=actor)
-    parts = [f"{OrgKind(k).label} {counts[k]}" for k in OrgKind.values if counts.get(k)]
+    kinds = [k for k in OrgKind.values if counts.get(k)]
+    labels = [str(OrgKind(k).label) for k in kinds]
+    below = [(label, counts[k]) for label, k in zip(labels, kinds, strict=True) if k != "hq"]
+    chart = {  # an ECharts option: the network's make-up by kind, HQ left out
+        "tooltip": {},
+        "grid": {"left": 4, "right": 24, "top": 4, "bottom": 4, "containLabel": True},
+        "xAxis": {"type": "value", "show": False},
+        "yAxis": {"type": "category", "inverse": True, "data": [b[0] for b in below]},
+        "series": [
+            {
+                "type": "bar",
+                "data": [b[1] for b in below],
+                "label": {"show": True, "position": "right"},
+            }
+        ],
+    }
     return Widget(
         title=_("Orgs in my network"),
         value=sum(counts.values()),
-        hint=" · ".join(parts),
+        hint=" · ".join(f"{label} {counts[k]}" for label, k in zip(labels, kinds, strict=True)),
         url=reverse("network:tree"),
         order=10,
+        chart=chart,
     )
 
 

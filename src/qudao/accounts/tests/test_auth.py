@@ -18,7 +18,10 @@ def test_login_with_username_or_mobile(client, net, login):
     assert home.status_code == 200
     titles = [w.title for w in home.context["widgets"]]
     assert titles == ["我的网络中的组织", "待开户的意向客户", "已暂停的组织"]
-    assert home.context["widgets"][0].value == 2  # the dealer and its store
+    network = home.context["widgets"][0]
+    assert network.value == 2  # the dealer and its store
+    assert network.chart["yAxis"]["data"] == ["经销商", "门店"]
+    assert network.chart["series"][0]["data"] == [1, 1]
 
 
 def test_wrong_password_is_refused_in_chinese(client, net):

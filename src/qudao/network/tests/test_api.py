@@ -219,3 +219,11 @@ def test_org_list_query_count_does_not_grow(client, net, django_assert_num_queri
         f.org(net.dealer2, "store", code=f"S-X{i}")
     with django_assert_num_queries(few):
         client.get("/api/v1/orgs")
+
+
+def test_openapi_docs_are_served_without_a_cdn(client):
+    page = client.get("/api/v1/docs").content.decode()
+    assert "/static/ninja/swagger-ui-bundle.js" in page
+    assert "cdn" not in page.lower()
+    schema = client.get("/api/v1/openapi.json").json()
+    assert {"/api/v1/orgs", "/api/v1/memberships", "/api/v1/supply-links"} <= set(schema["paths"])
