@@ -3,24 +3,13 @@
 import itertools
 from typing import Any
 
-import factory
-
 from qudao.accounts.models import User
+from qudao.accounts.tests.factories import UserFactory
 from qudao.core.text import search_text
 from qudao.network import services
 from qudao.network.models import Org
 
 _codes = itertools.count(1)
-
-
-class UserFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = User
-        django_get_or_create = ("username",)
-
-    username = factory.Sequence(lambda n: f"user{n}")
-    display_name = factory.Sequence(lambda n: f"用户{n}")
-    password = factory.django.Password("pass-1234-word")
 
 
 def system_actor() -> User:
