@@ -13,11 +13,15 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from qudao.accounts.services import api_token_create
+from qudao.catalog.models import Category, Product, Sku
+from qudao.catalog.tests import factories as cf
 from qudao.core.models import AuditEvent, Notification, OutboxEvent
 from qudao.core.services import notification_create
 from qudao.network import services
 from qudao.network.models import Membership, Org, SupplyLink
 from qudao.network.tests import factories as f
+from qudao.pricing.models import PriceList, PriceListItem
+from qudao.pricing.tests import factories as pf
 
 # Routes not scoped by the network: Django's admin (staff only), static and i18n plumbing,
 # the public API docs and the public division list (no org data).
@@ -58,7 +62,18 @@ def outsider(net):
     )
     token, _secret = api_token_create(actor=net.dealer3_admin, name="外部令牌")
     notification_create(users=[net.dealer3_admin], topic="test", title="广州迅力通知")
+    sku = pf.sku("GZ-ONLY", name="专供车型")
+    price_list = pf.price_list(net.dealer3, code="GZXL-PL", items={sku: "1234.56"})
+    draft = cf.sku(cf.product(code="DRAFT-P", name="未上市新品"), code="DRAFT-S", name="未上市")
     return {
+        "price_list_id": price_list.pk,
+        "item_id": price_list.items.get().pk,
+        "seller_id": net.dist2.pk,  # sells to dealer3, not to dealer1
+        # the catalogue is brand-wide reference data: drafts are hidden from dealers (404),
+        # published rows are readable (200) and only the brand writes them (403)
+        "sku_id": draft.pk,
+        "product_id": draft.product_id,
+        "category_id": 999_999,
         "org_id": net.dealer3.pk,
         "parent_id": net.dealer3.pk,
         "membership_id": Membership.objects.get(user=net.dealer3_admin).pk,
@@ -68,10 +83,21 @@ def outsider(net):
     }
 
 
-SECRETS = ("广州迅力", "DL-GZ1", "外部令牌")
+SECRETS = ("广州迅力", "DL-GZ1", "外部令牌", "GZXL-PL", "1234.56", "未上市")
+SCOPED = (
+    "org_id",
+    "parent_id",
+    "membership_id",
+    "link_id",
+    "token_id",
+    "notification_id",
+    "price_list_id",
+    "item_id",
+    "seller_id",
+)
+REFERENCE = ("sku_id", "product_id", "category_id")
 SAMPLES: dict[str, Callable[[dict[str, int]], int]] = {
-    name: (lambda objs, name=name: objs[name])
-    for name in ("org_id", "parent_id", "membership_id", "link_id", "token_id", "notification_id")
+    name: (lambda objs, name=name: objs[name]) for name in SCOPED + REFERENCE
 }
 
 
@@ -80,6 +106,11 @@ def _state() -> tuple[Any, ...]:
         list(Org.objects.order_by("pk").values_list("pk", "path", "name", "status")),
         list(Membership.objects.order_by("pk").values_list("pk", "is_active")),
         list(SupplyLink.objects.order_by("pk").values_list("pk", "is_active")),
+        list(PriceListItem.objects.order_by("pk").values_list("pk", "price")),
+        list(PriceList.objects.order_by("pk").values_list("pk", "priority", "is_active")),
+        list(Sku.objects.order_by("pk").values_list("pk", "name", "status", "barcode")),
+        list(Product.objects.order_by("pk").values_list("pk", "name", "status")),
+        list(Category.objects.order_by("pk").values_list("pk", "name", "path")),
         Notification.objects.filter(read_at__isnull=False).count(),
         AuditEvent.objects.count(),
         OutboxEvent.objects.count(),
@@ -115,17 +146,26 @@ def test_sibling_subtree_gets_404_and_no_data(client, net, outsider):
     for route, params in routes():
         url = _build(route, {p: SAMPLES[p](outsider) for p in params})
         response = client.get(url)
-        if params:
+        if params and set(params) <= set(REFERENCE):
+            assert response.status_code in (200, 403, 404, 405), f"GET {url}"
+            for method in ("post", "patch", "put", "delete"):
+                r = getattr(client, method)(
+                    url, data=json.dumps({}), content_type="application/json"
+                )
+                assert r.status_code in (403, 404, 405, 422), f"{method} {url} → {r.status_code}"
+                _assert_no_secret(r, url)
+        elif params:
             assert response.status_code in (404, 405), f"GET {url} → {response.status_code}"
             if response.status_code == 405 or route.startswith("api/"):
-                for method in ("post", "patch"):
+                for method in ("post", "patch", "put", "delete"):
                     r = getattr(client, method)(
                         url, data=json.dumps({}), content_type="application/json"
                     )
                     assert r.status_code in (404, 405, 422), f"{method} {url} → {r.status_code}"
                     _assert_no_secret(r, url)
         else:
-            assert response.status_code in (200, 302, 405), f"GET {url} → {response.status_code}"
+            # 403: a page of a role the dealer does not have (catalogue import, price control)
+            assert response.status_code in (200, 302, 403, 405), f"GET {url}"
         _assert_no_secret(response, url)
         checked += 1
     assert checked == len(routes())

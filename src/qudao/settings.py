@@ -54,6 +54,9 @@ INSTALLED_APPS = [
     "qudao.core",
     "qudao.accounts",
     "qudao.network",
+    "qudao.catalog",
+    "qudao.pricing",
+    "qudao.demo",
 ]
 
 MIDDLEWARE = [

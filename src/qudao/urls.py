@@ -9,6 +9,8 @@ urlpatterns = [
     path("", include("qudao.core.urls")),
     path("accounts/", include("qudao.accounts.urls")),
     path("network/", include("qudao.network.urls")),
+    path("catalog/", include("qudao.catalog.urls")),
+    path("pricing/", include("qudao.pricing.urls")),
     path("api/v1/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),

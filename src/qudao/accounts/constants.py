@@ -7,12 +7,18 @@ VIEW_NETWORK = "network.view_org"
 MANAGE_ORGS = "network.change_org"
 MANAGE_MEMBERS = "network.change_membership"
 MANAGE_SUPPLY = "network.change_supplylink"
+MANAGE_CATALOG = "catalog.change_product"
+MANAGE_PRICES = "pricing.change_pricelist"
+BROWSE_CATALOG = "catalog.view_product"
 
 ALL_PERMISSIONS = {
     VIEW_NETWORK: _("View the network"),
     MANAGE_ORGS: _("Create and edit orgs"),
     MANAGE_MEMBERS: _("Manage members"),
     MANAGE_SUPPLY: _("Manage supply links"),
+    MANAGE_CATALOG: _("Manage the catalogue and price control"),
+    MANAGE_PRICES: _("Manage the price lists of the org"),
+    BROWSE_CATALOG: _("Browse sellers' catalogues at own prices"),
 }
 
 # code: (label, org kinds the role belongs to, permissions, home order)
@@ -20,22 +26,30 @@ ROLES: dict[str, tuple[object, tuple[str, ...], tuple[str, ...]]] = {
     "brand_admin": (
         _("Brand admin"),
         ("hq",),
-        (VIEW_NETWORK, MANAGE_ORGS, MANAGE_MEMBERS, MANAGE_SUPPLY),
+        (
+            VIEW_NETWORK,
+            MANAGE_ORGS,
+            MANAGE_MEMBERS,
+            MANAGE_SUPPLY,
+            MANAGE_CATALOG,
+            MANAGE_PRICES,
+            BROWSE_CATALOG,
+        ),
     ),
     "region_manager": (
         _("Region manager"),
         ("region",),
-        (VIEW_NETWORK, MANAGE_ORGS, MANAGE_MEMBERS, MANAGE_SUPPLY),
+        (VIEW_NETWORK, MANAGE_ORGS, MANAGE_MEMBERS, MANAGE_SUPPLY, BROWSE_CATALOG),
     ),
-    "finance": (_("Finance"), ("hq", "distributor"), (VIEW_NETWORK,)),
+    "finance": (_("Finance"), ("hq", "distributor"), (VIEW_NETWORK, BROWSE_CATALOG)),
     "warehouse_clerk": (_("Warehouse clerk"), ("hq", "distributor", "dealer"), (VIEW_NETWORK,)),
-    "salesperson": (_("Salesperson"), ("region", "distributor"), (VIEW_NETWORK,)),
+    "salesperson": (_("Salesperson"), ("region", "distributor"), (VIEW_NETWORK, BROWSE_CATALOG)),
     "dealer_admin": (
         _("Dealer admin"),
         ("distributor", "dealer"),
-        (VIEW_NETWORK, MANAGE_ORGS, MANAGE_MEMBERS, MANAGE_SUPPLY),
+        (VIEW_NETWORK, MANAGE_ORGS, MANAGE_MEMBERS, MANAGE_SUPPLY, MANAGE_PRICES, BROWSE_CATALOG),
     ),
-    "store_clerk": (_("Store clerk"), ("store",), (VIEW_NETWORK,)),
+    "store_clerk": (_("Store clerk"), ("store",), (VIEW_NETWORK, BROWSE_CATALOG)),
     "service_agent": (_("Service agent"), ("hq", "service_point"), (VIEW_NETWORK,)),
     "technician": (_("Technician"), ("service_point", "dealer"), (VIEW_NETWORK,)),
 }

@@ -18,6 +18,9 @@ class AuditEvent(models.Model):
     object_repr = models.CharField(max_length=200, blank=True)
     changes = models.JSONField(default=dict, blank=True)
     request_id = models.CharField(max_length=64, blank=True)
+    # Tree path of the org whose business this row records, when that is narrower than the
+    # object's own visibility (a seller's price on a brand-wide SKU): timelines filter on it.
+    org_path = models.CharField(max_length=255, blank=True, db_index=True)
 
     class Meta:
         indexes = [models.Index(fields=["object_type", "object_id", "-created_at"])]

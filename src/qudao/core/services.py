@@ -13,6 +13,7 @@ from qudao.core.outbox import event_record
 
 __all__ = [
     "audit_record",
+    "audit_record_bulk",
     "changes_between",
     "event_record",
     "notification_create",
@@ -54,9 +55,12 @@ def audit_record(
     action: str,
     instance: models.Model,
     changes: dict[str, Any] | None = None,
+    org_path: str = "",
 ) -> AuditEvent:
-    """Write the audit row of a business change; call inside the change's transaction."""
+    """Write the audit row of a business change; call inside the change's transaction.
+    `org_path` narrows who sees it on a shared object's timeline (see AuditEvent.org_path)."""
     return AuditEvent.objects.create(
+        org_path=org_path,
         actor=actor if getattr(actor, "pk", None) else None,
         action=action,
         object_type=instance._meta.label_lower,
@@ -65,6 +69,30 @@ def audit_record(
         changes=changes or {},
         request_id=request_id_var.get(),
     )
+
+
+def audit_record_bulk(
+    *, actor: Any, events: Iterable[tuple[str, str, Any, str, dict[str, Any]]], org_path: str = ""
+) -> int:
+    """Many audit rows in one insert: (action, object type, object id, repr, changes) each.
+    For bulk business writes (an imported price list) that change thousands of objects."""
+    rid = request_id_var.get()
+    who = actor if getattr(actor, "pk", None) else None
+    rows = [
+        AuditEvent(
+            actor=who,
+            action=action,
+            object_type=object_type,
+            object_id=str(object_id),
+            object_repr=str(text)[:200],
+            changes=changes,
+            request_id=rid,
+            org_path=org_path,
+        )
+        for action, object_type, object_id, text, changes in events
+    ]
+    AuditEvent.objects.bulk_create(rows, batch_size=1000)
+    return len(rows)
 
 
 def notification_create(

@@ -39,6 +39,15 @@ ALLOWED_CHILDREN: dict[str, set[str]] = {
 SELLING_KINDS = {OrgKind.HQ, OrgKind.DISTRIBUTOR, OrgKind.DEALER}
 
 
+class Channel(models.TextChoices):
+    """How a buyer reaches consumers; price lists and promotions can target it."""
+
+    TRADITIONAL = "traditional", _("Traditional retail")
+    KA = "ka", _("Key account")
+    ONLINE = "online", _("Online")
+    PROJECT = "project", _("Group purchase / project")
+
+
 class SupplyKind(models.TextChoices):
     GOODS = "goods", _("Goods")
     PARTS = "parts", _("Spare parts")

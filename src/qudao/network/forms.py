@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from qudao.accounts.constants import ROLES
 from qudao.core.forms import StyledForm
-from qudao.network.constants import ALLOWED_CHILDREN, Grade, OrgKind, OrgStatus, SupplyKind
+from qudao.network.constants import ALLOWED_CHILDREN, Channel, Grade, OrgKind, OrgStatus, SupplyKind
 from qudao.network.models import Division, Org
 
 BLANK = [("", "—")]
@@ -34,6 +34,7 @@ class OrgForm(ChoicesForm):
     kind = forms.ChoiceField(label=_("Kind"), choices=OrgKind.choices)
     status = forms.ChoiceField(label=_("Status"), choices=OrgStatus.choices)
     grade = forms.ChoiceField(label=_("Grade"), choices=BLANK + list(Grade.choices), required=False)
+    channel = forms.ChoiceField(label=_("Channel"), choices=Channel.choices)
     uscc = forms.CharField(label=_("Unified social credit code"), max_length=18, required=False)
     province = forms.ChoiceField(label=_("Province"), required=False)
     city = forms.ChoiceField(label=_("City"), required=False)

@@ -3,7 +3,14 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from treebeard.mp_tree import MP_Node
 
-from qudao.network.constants import DivisionLevel, Grade, OrgKind, OrgStatus, SupplyKind
+from qudao.network.constants import (
+    Channel,
+    DivisionLevel,
+    Grade,
+    OrgKind,
+    OrgStatus,
+    SupplyKind,
+)
 
 
 class Division(models.Model):
@@ -39,6 +46,9 @@ class Org(MP_Node):
         _("status"), max_length=16, choices=OrgStatus.choices, default=OrgStatus.ACTIVE
     )
     grade = models.CharField(_("grade"), max_length=2, choices=Grade.choices, blank=True)
+    channel = models.CharField(
+        _("channel"), max_length=16, choices=Channel.choices, default=Channel.TRADITIONAL
+    )
     uscc = models.CharField(_("unified social credit code"), max_length=18, blank=True)
     province = models.ForeignKey(
         Division,
@@ -89,6 +99,9 @@ class Org(MP_Node):
             ),
             models.CheckConstraint(
                 condition=models.Q(grade__in=["", *Grade.values]), name="org_grade_valid"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(channel__in=Channel.values), name="org_channel_valid"
             ),
             models.UniqueConstraint(
                 fields=["uscc"], condition=~models.Q(uscc=""), name="org_uscc_unique"

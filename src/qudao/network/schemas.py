@@ -4,7 +4,7 @@ from decimal import Decimal
 from ninja import Field, Schema
 
 from qudao.core.schemas import InputSchema
-from qudao.network.constants import Grade, OrgKind, OrgStatus, SupplyKind
+from qudao.network.constants import Channel, Grade, OrgKind, OrgStatus, SupplyKind
 
 
 class DivisionOut(Schema):
@@ -22,6 +22,7 @@ class OrgOut(Schema):
     kind: OrgKind
     status: OrgStatus
     grade: str
+    channel: Channel
     uscc: str
     parent_id: int | None = Field(None, alias="parent_pk")
     depth: int
@@ -54,6 +55,7 @@ class OrgCreateIn(InputSchema):
     status: OrgStatus = OrgStatus.ACTIVE
     short_name: str = Field("", max_length=40)
     grade: Grade | None = None
+    channel: Channel = Channel.TRADITIONAL
     uscc: str = Field("", max_length=18)
     province: str | None = None
     city: str | None = None
@@ -71,6 +73,7 @@ class OrgUpdateIn(InputSchema):
     status: OrgStatus | None = None
     short_name: str | None = Field(None, max_length=40)
     grade: Grade | None = None
+    channel: Channel | None = None
     uscc: str | None = Field(None, max_length=18)
     province: str | None = None
     city: str | None = None

@@ -215,3 +215,37 @@ def org_timeline(*, org: Org, limit: int = 50) -> QuerySet[AuditEvent]:
 
 def org_kinds() -> list[tuple[str, str]]:
     return [(k.value, str(k.label)) for k in OrgKind]
+
+
+def sells_to(*, seller: Org, buyer: Org, kind: str | None = None) -> bool:
+    """May `buyer` order from `seller`? Through an active supply link, or because the seller
+    is the buyer's nearest selling ancestor (the default seller)."""
+    links = SupplyLink.objects.filter(buyer=buyer, seller=seller, is_active=True)
+    if kind:
+        links = links.filter(kind=kind)
+    if links.exists():
+        return True
+    default = default_seller(org=buyer)
+    return default is not None and default.pk == seller.pk
+
+
+def sellers_of(*, buyer: Org) -> list[Org]:
+    """Everyone the buyer may order from: its linked sellers and its default seller."""
+    sellers = list(
+        Org.objects.filter(
+            supply_links_as_seller__buyer=buyer, supply_links_as_seller__is_active=True
+        )
+        .distinct()
+        .order_by("path")
+    )
+    default = default_seller(org=buyer)
+    if default is not None and default.pk not in {s.pk for s in sellers}:
+        sellers.insert(0, default)
+    return sellers
+
+
+def org_get_by_code(*, actor: Any, code: str) -> Org:
+    org = scope.visible_orgs(actor).filter(code=code.strip()).first()
+    if org is None:
+        raise NotFound
+    return org

@@ -21,6 +21,7 @@ from qudao.network.constants import (
     ALLOWED_CHILDREN,
     ORG_STATUS_PIPELINE,
     SELLING_KINDS,
+    Channel,
     DivisionLevel,
     OrgKind,
     OrgStatus,
@@ -34,6 +35,7 @@ ORG_FIELDS = (
     "kind",
     "status",
     "grade",
+    "channel",
     "uscc",
     "province",
     "city",
@@ -153,6 +155,8 @@ def _clean_org(data: dict[str, Any], *, instance: Org | None) -> dict[str, Any]:
         if key in data:
             data[key] = (data[key] or "").strip()
     _clean_identity(data, instance)
+    if "channel" in data and data["channel"] not in Channel.values:
+        raise _field_error("channel", _("Choose a valid channel."), "invalid_channel")
     if {"province", "city", "district"} & data.keys():
         merged = {
             k: data.get(k, getattr(instance, f"{k}_id", None))

@@ -9,12 +9,10 @@ from django.core.exceptions import FieldDoesNotExist
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from qudao.core.audit_labels import ACTION_LABELS, FIELD_LABELS
 from qudao.core.models import AuditEvent
 
 register = template.Library()
-
-# Audit keys that are not model fields (a tree's parent is its path prefix).
-EXTRA_LABELS = {"parent": gettext_lazy("Parent")}
 
 VERBS = {
     "created": gettext_lazy("created"),
@@ -35,6 +33,8 @@ def _model(event: AuditEvent) -> Any:
 @register.filter
 def audit_label(event: AuditEvent) -> str:
     """'org.updated' on a network.org → '组织已更新' / 'org updated'."""
+    if event.action in ACTION_LABELS:
+        return str(ACTION_LABELS[event.action])
     model = _model(event)
     verb = event.action.rpartition(".")[2]
     if model is None or verb not in VERBS:
@@ -51,7 +51,7 @@ def audit_changes(event: AuditEvent) -> list[tuple[str, Any, Any]]:
         old, new = (change + [None, None])[:2] if isinstance(change, list) else (None, change)
         if old in (None, "") and new in (None, ""):
             continue
-        label = str(EXTRA_LABELS.get(name, name))
+        label = str(FIELD_LABELS.get(name, name))
         if model is not None:
             with suppress(FieldDoesNotExist):
                 field = model._meta.get_field(name)

@@ -1,10 +1,12 @@
-"""`qudao seed --scale small|medium|large`: the demo network, then its logins as the last lines
-so that they are what a person sees after running it."""
+"""`qudao seed --scale small|medium|large`: the demo network, catalogue and prices, then the
+demo logins as the last lines, so they are what a person sees after running it."""
 
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from qudao.demo.catalog import seed_catalog
+from qudao.demo.pricing import seed_prices
 from qudao.network.constants import OrgKind
 from qudao.network.models import Org
 from qudao.network.seed import SCALES, SeedError, SeedReport, demo_logins, login_table, seed_demo
@@ -13,7 +15,7 @@ KIND_ORDER = [kind.value for kind in OrgKind]
 
 
 class Command(BaseCommand):
-    help = "Create the deterministic demo network and one login per role (idempotent)."
+    help = "Create the deterministic demo data and one login per role (idempotent)."
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--scale", choices=list(SCALES), default="small")
@@ -34,6 +36,13 @@ class Command(BaseCommand):
                 raise CommandError(str(exc)) from exc
             for line in self._summary(report):
                 self.stdout.write(line)
+            catalog = seed_catalog(scale=options["scale"])
+            prices = seed_prices(scale=options["scale"])
+            self.stdout.write(
+                f"Catalogue: {catalog['products']} products, {catalog['skus']} SKUs, "
+                f"{catalog['fitments']} fitments created. Prices: {prices['price_lists']} lists, "
+                f"{prices['price_items']} prices, {prices['price_controls']} price controls."
+            )
             logins = report.logins
         self.stdout.write("")
         for line in login_table(logins):

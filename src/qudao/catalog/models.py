@@ -1,0 +1,152 @@
+from django.core.validators import FileExtensionValidator, MinValueValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from treebeard.mp_tree import MP_Node
+
+from qudao.catalog.constants import IMAGE_EXTENSIONS, MAX_WARRANTY_MONTHS, ProductStatus
+
+
+class Category(MP_Node):
+    """The brand's category tree (整车 › 踏板车, 电池 › 锂电池, 配件 › 刹车 …)."""
+
+    steplen = 4
+    node_order_by = None
+
+    # treebeard ships no types, so mypy cannot infer fields of an MP_Node subclass
+    code: "models.CharField[str, str]" = models.CharField(_("code"), max_length=32, unique=True)
+    name: "models.CharField[str, str]" = models.CharField(_("name"), max_length=60)
+    search_text: "models.CharField[str, str]" = models.CharField(
+        max_length=300, blank=True, editable=False
+    )
+    path: str
+    depth: int
+    numchild: int
+
+    class Meta:
+        verbose_name = _("category")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Product(models.Model):
+    """A product (SPU) of the brand: the model people name; SKUs are its variants."""
+
+    code = models.CharField(_("code"), max_length=40, unique=True)
+    name = models.CharField(_("name"), max_length=120)
+    category = models.ForeignKey(
+        Category, on_delete=models.PROTECT, related_name="products", verbose_name=_("category")
+    )
+    status = models.CharField(
+        _("status"), max_length=16, choices=ProductStatus.choices, default=ProductStatus.DRAFT
+    )
+    is_spare_part = models.BooleanField(_("spare part"), default=False)
+    description = models.TextField(_("description"), blank=True)
+    specs = models.JSONField(_("specifications"), default=dict, blank=True)
+    image = models.FileField(
+        _("image"),
+        upload_to="catalog/products/",
+        blank=True,
+        validators=[FileExtensionValidator(list(IMAGE_EXTENSIONS))],
+    )
+    search_text = models.CharField(max_length=600, blank=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("product")
+        ordering = ["code"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(status__in=ProductStatus.values), name="product_status_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Sku(models.Model):
+    """A sellable variant, counted in its base unit; stock, prices and orders refer to it."""
+
+    product = models.ForeignKey(
+        Product, on_delete=models.PROTECT, related_name="skus", verbose_name=_("product")
+    )
+    code = models.CharField(_("code"), max_length=40, unique=True)
+    name = models.CharField(_("name"), max_length=160)
+    attributes = models.JSONField(_("attributes"), default=dict, blank=True)
+    barcode = models.CharField(_("barcode"), max_length=32, blank=True)
+    base_unit = models.CharField(_("base unit"), max_length=8, default="件")
+    status = models.CharField(
+        _("status"), max_length=16, choices=ProductStatus.choices, default=ProductStatus.DRAFT
+    )
+    serial_tracked = models.BooleanField(_("serial tracked"), default=False)
+    warranty_months = models.PositiveSmallIntegerField(_("warranty months"), default=0)
+    search_text = models.CharField(max_length=600, blank=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("SKU")
+        ordering = ["code"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(status__in=ProductStatus.values), name="sku_status_valid"
+            ),
+            models.UniqueConstraint(
+                fields=["barcode"], condition=~models.Q(barcode=""), name="sku_barcode_unique"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(warranty_months__lte=MAX_WARRANTY_MONTHS),
+                name="sku_warranty_months_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+
+class SkuPack(models.Model):
+    """A pack size of a SKU: 1 箱 = 12 件. Quantities are stored in the base unit."""
+
+    sku = models.ForeignKey(
+        Sku, on_delete=models.CASCADE, related_name="packs", verbose_name=_("SKU")
+    )
+    unit = models.CharField(_("unit"), max_length=8)
+    factor = models.PositiveIntegerField(
+        _("base units per pack"), validators=[MinValueValidator(2)]
+    )
+    barcode = models.CharField(_("barcode"), max_length=32, blank=True)
+
+    class Meta:
+        verbose_name = _("pack size")
+        constraints = [
+            models.UniqueConstraint(fields=["sku", "unit"], name="sku_pack_unique"),
+            models.CheckConstraint(condition=models.Q(factor__gte=2), name="sku_pack_factor_gte_2"),
+            models.UniqueConstraint(
+                fields=["barcode"], condition=~models.Q(barcode=""), name="sku_pack_barcode_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"1 {self.unit} = {self.factor} {self.sku.base_unit}"
+
+
+class Fitment(models.Model):
+    """A spare part SKU fits a product model (for after-sales)."""
+
+    part = models.ForeignKey(
+        Sku, on_delete=models.CASCADE, related_name="fitments", verbose_name=_("part")
+    )
+    product = models.ForeignKey(
+        Product, on_delete=models.CASCADE, related_name="parts", verbose_name=_("fits model")
+    )
+
+    class Meta:
+        verbose_name = _("fitment")
+        constraints = [
+            models.UniqueConstraint(fields=["part", "product"], name="fitment_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.part} → {self.product}"

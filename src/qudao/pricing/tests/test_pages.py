@@ -1,0 +1,97 @@
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from qudao.core.spreadsheet import workbook_bytes
+from qudao.pricing.models import PriceListItem
+from qudao.pricing.tests import factories as pf
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def priced(net):
+    bike = pf.sku("T1-48V-GRY", name="飞驰踏板车 T1 48V 星空灰")
+    helmet = pf.sku("HM-A-M", name="飞驰头盔 M码")
+    pf.price_list(net.dist1, code="STD", items={bike: {1: 2000, 10: 1950}, helmet: 80})
+    pf.price_list(
+        net.dist1, code="VIP", target="buyer", target_buyer=net.dealer1.pk, items={bike: 1900}
+    )
+    return bike, helmet
+
+
+def test_buyer_sees_its_own_price_and_breaks(client, net, priced):
+    client.force_login(net.dealer1_admin)
+    page = client.get(f"/pricing/shop/{net.dist1.pk}/?q=tbc")  # 踏板车 by pinyin initials
+    assert page.status_code == 200
+    rows = page.context["rows"]
+    assert [(sku.code, line.price, line.list_code) for sku, line in rows] == [
+        ("T1-48V-GRY", pf.Decimal("1900.00"), "VIP")
+    ]
+    other = client.get(f"/pricing/shop/{net.dist1.pk}/?buyer={net.dealer1.pk}")
+    assert [sku.code for sku, _line in other.context["rows"]] == ["HM-A-M", "T1-48V-GRY"]
+    client.force_login(net.dealer2_admin)  # same seller, no VIP list: the standard price
+    rows = client.get(f"/pricing/shop/{net.dist1.pk}/?q=T1").context["rows"]
+    assert [(sku.code, line.price) for sku, line in rows] == [("T1-48V-GRY", pf.Decimal("2000.00"))]
+
+
+def test_shop_page_queries_do_not_grow_with_skus(client, net, priced):
+    client.force_login(net.dealer1_admin)
+    url = f"/pricing/shop/{net.dist1.pk}/"
+    client.get(url)
+    with CaptureQueriesContext(connection) as few:
+        client.get(url)
+    more = [pf.sku() for _ in range(12)]
+    pf.price_list(
+        net.dist1,
+        code="MORE",
+        target="channel",
+        target_channel="traditional",
+        items=dict.fromkeys(more, 10),
+    )
+    with CaptureQueriesContext(connection) as many:
+        page = client.get(url)
+    assert len(page.context["rows"]) == 14
+    assert len(many.captured_queries) == len(few.captured_queries)
+
+
+def test_explain_page_names_the_winner_and_the_losers(client, net, priced):
+    client.force_login(net.admin)
+    page = client.get(
+        "/pricing/explain/", {"seller": "D-HZ", "buyer": "DL-HZ1", "sku": "T1-48V-GRY", "qty": 10}
+    )
+    line = page.context["line"]
+    assert (line.price, line.list_code) == (pf.Decimal("1900.00"), "VIP")
+    assert [(c.list_code, c.reason) for c in line.candidates] == [
+        ("VIP", "won"),
+        ("STD", "less_specific"),
+    ]
+    assert "指定客户" in page.content.decode()
+
+
+def test_import_page_refuses_a_bad_file_with_a_report(client, net, priced):
+    client.force_login(net.admin)
+    pl = pf.PriceList.objects.get(code="STD")
+    data = workbook_bytes(["SKU编码", "价格"], [["T1-48V-GRY", 1999], ["NOPE", 1]])
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    upload = SimpleUploadedFile("prices.xlsx", data)
+    page = client.post(f"/pricing/lists/{pl.pk}/import/", {"file": upload})
+    assert page.status_code == 400
+    assert [(e.row, e.value) for e in page.context["errors"]] == [(3, "NOPE")]
+    assert page.context["report_href"].startswith("data:application/vnd.openxmlformats")
+    assert PriceListItem.objects.get(price_list=pl, sku__code="T1-48V-GRY", min_qty=1).price == (
+        pf.Decimal("2000.00")
+    )
+
+
+def test_dealer_admin_manages_its_own_lists_only(client, net, priced):
+    client.force_login(net.dealer1_admin)
+    assert client.get(f"/pricing/lists/new/?seller={net.dealer1.pk}").status_code == 200
+    assert client.get(f"/pricing/lists/new/?seller={net.dist1.pk}").status_code == 404
+    page = client.post(
+        f"/pricing/lists/new/?seller={net.dealer1.pk}",
+        {"code": "STORE", "name": "门店价", "target": "default", "priority": 0, "is_active": "on"},
+    )
+    assert page.status_code == 302
+    assert pf.PriceList.objects.get(code="STORE").seller == net.dealer1
