@@ -74,7 +74,7 @@ def test_refused_import_lists_rows_and_offers_the_report(page: Page, live_server
     shot(page, "catalog-import-refused")
     with page.expect_download() as download:
         page.get_by_test_id("error-report").click()
-    assert download.value.suggested_filename == "catalog-import-errors.xlsx"
+    assert download.value.suggested_filename == "import-errors.xlsx"
 
 
 def test_dealer_browses_the_catalogue_on_a_phone(page: Page, live_server, net, shot):

@@ -26,6 +26,5 @@ urlpatterns = [
     path("categories/<int:category_id>/rename/", views.category_rename, name="category_rename"),
     path("categories/<int:category_id>/move/", views.category_move, name="category_move"),
     path("import/", views.catalog_import_page, name="import"),
-    path("import/errors.xlsx", views.catalog_import_report, name="import_report"),
     path("export.xlsx", views.catalog_export_file, name="export"),
 ]

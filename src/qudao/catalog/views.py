@@ -32,14 +32,16 @@ from qudao.catalog.imports import COLUMNS, catalog_export, catalog_import
 from qudao.catalog.models import Category, Product, Sku
 from qudao.core import errors
 from qudao.core.errors import DomainError
-from qudao.core.spreadsheet import CellError, error_report
+from qudao.core.spreadsheet import XLSX
 from qudao.core.types import AuthedRequest
-from qudao.core.views import domain_error_message, domain_error_to_form, paginate
+from qudao.core.views import (
+    domain_error_message,
+    domain_error_to_form,
+    keep_import_errors,
+    paginate,
+)
 
 T = TypeVar("T")
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-IMPORT_ERRORS_KEY = "catalog_import_errors"
-MAX_KEPT_ERRORS = 10_000  # the report download keeps at most this many rows in the session
 SHOWN_ERRORS = 200  # the page lists the first ones; the report has them all
 
 
@@ -393,25 +395,11 @@ def catalog_import_page(request: AuthedRequest) -> HttpResponse:
         except DomainError as exc:
             domain_error_to_form(form, exc)
         else:
-            kept = [[e.row, e.column, e.value, e.message] for e in result.errors[:MAX_KEPT_ERRORS]]
-            request.session[IMPORT_ERRORS_KEY] = kept
+            keep_import_errors(request, result.errors)
             context.update(result=result, shown_errors=result.errors[:SHOWN_ERRORS])
             if result.ok:
                 messages.success(request, _("Imported: nothing was refused."))
     return render(request, "catalog/import.html", context)
-
-
-@login_required
-def catalog_import_report(request: AuthedRequest) -> HttpResponse:
-    """The row-by-row report of the last refused import, in the user's language."""
-    _require_manager(request)
-    kept = request.session.get(IMPORT_ERRORS_KEY) or []
-    if not kept:
-        raise Http404
-    report = error_report([CellError(*row) for row in kept])
-    response = HttpResponse(report, content_type=XLSX)
-    response["Content-Disposition"] = 'attachment; filename="catalog-import-errors.xlsx"'
-    return response
 
 
 @login_required

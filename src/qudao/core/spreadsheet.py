@@ -18,6 +18,7 @@ from openpyxl.utils.exceptions import InvalidFileException
 from qudao.core.errors import ValidationFailed
 
 MAX_ROWS = 50_000
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 @dataclass(frozen=True)

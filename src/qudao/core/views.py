@@ -1,15 +1,17 @@
+from collections.abc import Sequence
 from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from qudao.core import selectors, services
 from qudao.core.dashboard import widgets_for
 from qudao.core.errors import DomainError
+from qudao.core.spreadsheet import XLSX, CellError, error_report
 
 
 def domain_error_to_form(form: Any, error: DomainError) -> None:
@@ -32,6 +34,28 @@ def paginate(request: HttpRequest, queryset: Any, per_page: int = 50) -> Any:
     return Paginator(queryset, per_page).get_page(request.GET.get("page"))
 
 
+IMPORT_ERRORS_KEY = "import_errors"
+MAX_KEPT_ERRORS = 10_000  # rows of the last refused import kept for its report download
+
+
+def keep_import_errors(request: HttpRequest, errors: Sequence[CellError]) -> None:
+    """Remember a refused import's errors in the session, for `import_error_report`."""
+    request.session[IMPORT_ERRORS_KEY] = [
+        [e.row, e.column, e.value, e.message] for e in errors[:MAX_KEPT_ERRORS]
+    ]
+
+
+@login_required
+def import_error_report(request: HttpRequest) -> HttpResponse:
+    """The row-by-row report (row, column, value, message) of the user's last refused import."""
+    kept = request.session.get(IMPORT_ERRORS_KEY) or []
+    if not kept:
+        raise Http404
+    response = HttpResponse(error_report([CellError(*row) for row in kept]), content_type=XLSX)
+    response["Content-Disposition"] = 'attachment; filename="import-errors.xlsx"'
+    return response
+
+
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
     return render(request, "core/home.html", {"widgets": widgets_for(request.user)})
@@ -51,8 +75,6 @@ def notification_read(request: HttpRequest, notification_id: int) -> HttpRespons
             actor=request.user, notification_id=notification_id
         )
     except DomainError as exc:
-        from django.http import Http404
-
         raise Http404 from exc
     return redirect(notification.url or "core:notifications")
 

@@ -63,7 +63,7 @@ def price_list_import(
         sku = skus.get(record.get("sku") or "")
         if record.get("sku") and sku is None:
             sheet.error(number, header["sku"], record["sku"], _("Unknown SKU code."))
-        qty = record.get("min_qty") or 1
+        qty = 1 if record.get("min_qty") is None else record["min_qty"]
         if qty < 1:
             sheet.error(number, header["min_qty"], qty, _("The quantity break starts at 1."))
         price = record.get("price")

@@ -1,7 +1,6 @@
 """Pricing pages: the seller's price lists, brand price control, "why this price", and the
 buyer's view of a seller's catalogue at its own prices."""
 
-import base64
 from typing import Any
 
 from django.contrib import messages
@@ -17,17 +16,20 @@ from qudao.accounts.constants import BROWSE_CATALOG, MANAGE_CATALOG, MANAGE_PRIC
 from qudao.catalog.models import Sku
 from qudao.core.errors import DomainError, NotFound
 from qudao.core.selectors import audit_list_for_object
-from qudao.core.spreadsheet import error_report
+from qudao.core.spreadsheet import XLSX
 from qudao.core.types import AuthedRequest
-from qudao.core.views import domain_error_message, domain_error_to_form, paginate
+from qudao.core.views import (
+    domain_error_message,
+    domain_error_to_form,
+    keep_import_errors,
+    paginate,
+)
 from qudao.network import scope
 from qudao.network.selectors import org_get, org_get_by_code, sellers_of
 from qudao.pricing import selectors, services
 from qudao.pricing.forms import ExplainForm, ImportForm, ItemForm, PriceControlForm, PriceListForm
 from qudao.pricing.imports import price_list_export, price_list_import
 from qudao.pricing.models import PriceList
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _list_or_404(request: AuthedRequest, price_list_id: int) -> PriceList:
@@ -220,15 +222,11 @@ def price_list_import_view(request: AuthedRequest, price_list_id: int) -> HttpRe
             % result.counts,
         )
         return redirect("pricing:price_list_detail", price_list_id=price_list.pk)
-    report = base64.b64encode(error_report(result.errors)).decode()
+    keep_import_errors(request, result.errors)
     return render(
         request,
         "pricing/import_errors.html",
-        {
-            "price_list": price_list,
-            "errors": result.errors,
-            "report_href": f"data:{XLSX};base64,{report}",
-        },
+        {"price_list": price_list, "errors": result.errors},
         status=400,
     )
 

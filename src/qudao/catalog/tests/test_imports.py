@@ -354,7 +354,7 @@ def test_two_skus_may_swap_barcodes(net, cat, en):
     }
 
 
-def test_packs_follow_the_file_and_keep_their_barcodes(net, cat):
+def test_packs_follow_the_file_and_keep_their_barcodes(net, cat, en):
     SkuPack.objects.filter(sku__code="BP-01-STD").update(barcode="9780201379624")
     row = _row(
         **{

@@ -1,3 +1,5 @@
+import io
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -79,7 +81,12 @@ def test_import_page_refuses_a_bad_file_with_a_report(client, net, priced):
     page = client.post(f"/pricing/lists/{pl.pk}/import/", {"file": upload})
     assert page.status_code == 400
     assert [(e.row, e.value) for e in page.context["errors"]] == [(3, "NOPE")]
-    assert page.context["report_href"].startswith("data:application/vnd.openxmlformats")
+    report = client.get("/import-errors.xlsx")
+    assert report["Content-Type"].startswith("application/vnd.openxmlformats")
+    from openpyxl import load_workbook
+
+    rows = list(load_workbook(io.BytesIO(report.content)).active.values)
+    assert rows == [("行", "列", "值", "说明"), (3, "SKU编码", "NOPE", "未知的 SKU 编码。")]
     assert PriceListItem.objects.get(price_list=pl, sku__code="T1-48V-GRY", min_qty=1).price == (
         pf.Decimal("2000.00")
     )
