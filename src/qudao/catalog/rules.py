@@ -73,8 +73,11 @@ def clean_barcode(value: Any, field: str = "barcode") -> str:
 
 
 def format_pairs(pairs: Mapping[str, Any] | None) -> str:
-    """{颜色: 星空灰, 电池: 48V20Ah} → 颜色=星空灰;电池=48V20Ah (the spreadsheet form)."""
-    return ";".join(f"{k}={v}" for k, v in (pairs or {}).items())
+    """{颜色: 星空灰, 电池: 48V20Ah} → 电池=48V20Ah;颜色=星空灰 (the spreadsheet form).
+
+    Names are sorted: PostgreSQL's jsonb does not keep key order, and the same attributes must
+    read (and audit, and export) the same on every database."""
+    return ";".join(f"{k}={v}" for k, v in sorted((pairs or {}).items()))
 
 
 def parse_pairs(text: str, field: str) -> dict[str, str]:

@@ -300,7 +300,7 @@ def test_export_imports_back_unchanged(net, cat):
         "套",
     )
     grey = sheet.rows[1][1]
-    assert grey["attributes"] == "颜色=星空灰;电池=48V20Ah"
+    assert grey["attributes"] == "电池=48V20Ah;颜色=星空灰"
     assert grey["specs"] == "电机=350W;续航=60km"
     before = _state()
     result = catalog_import(actor=net.admin, data=data)
@@ -335,13 +335,13 @@ def test_two_skus_may_swap_barcodes(net, cat, en):
             (
                 "TB-S1-GRY",
                 "飞驰踏板车S1 星空灰 48V20Ah",
-                "颜色=星空灰;电池=48V20Ah",
+                "电池=48V20Ah;颜色=星空灰",
                 "4006381333931",
             ),
             (
                 "TB-S1-WHT",
                 "飞驰踏板车S1 珍珠白 48V20Ah",
-                "颜色=珍珠白;电池=48V20Ah",
+                "电池=48V20Ah;颜色=珍珠白",
                 "6901234567892",
             ),
         ]
@@ -380,7 +380,7 @@ def test_packs_follow_the_file_and_keep_their_barcodes(net, cat, en):
         ("箱", 24, "9780201379624"),
     ]
     audit = AuditEvent.objects.filter(action="sku.updated").latest("id")
-    assert audit.changes == {"pack": ["箱=12", "箱=24;托=960"]}
+    assert audit.changes == {"pack": ["箱=12", "托=960;箱=24"]}
 
 
 def test_dealers_cannot_import(net, cat):

@@ -325,7 +325,7 @@ def test_sku_create_with_exact_values(net, cat):
     )
     action, changes = _audits(sku)[0]
     assert action == "sku.created"
-    assert changes["attributes"] == [None, "颜色=星空灰;电池=48V20Ah"]
+    assert changes["attributes"] == [None, "电池=48V20Ah;颜色=星空灰"]
     assert changes["warranty_months"] == [None, 24]
     assert OutboxEvent.objects.filter(topic="sku.created", payload__sku_id=sku.pk).count() == 1
 

@@ -81,7 +81,7 @@ def test_product_detail_shows_skus_packs_fitment_and_history(client, net, cat):
     for text in (
         "TB-S1-GRY",
         "TB-S1-WHT",
-        "颜色=星空灰；电池=48V20Ah",
+        "电池=48V20Ah；颜色=星空灰",
         "6901234567892",
         "电机：350W",
         "BP-01-STD",
