@@ -11,7 +11,7 @@ from qudao.core.models import AuditEvent
 from qudao.core.selectors import audit_list_for_objects
 from qudao.core.text import normalize_query
 from qudao.network import scope
-from qudao.network.constants import SELLING_KINDS, OrgKind
+from qudao.network.constants import SELLING_KINDS, OrgKind, SupplyKind
 from qudao.network.models import Division, Membership, Org, SupplyLink
 
 ORG_LIST_RELATED = ("province", "city", "district")
@@ -227,6 +227,20 @@ def sells_to(*, seller: Org, buyer: Org, kind: str | None = None) -> bool:
         return True
     default = default_seller(org=buyer)
     return default is not None and default.pk == seller.pk
+
+
+def supply_kinds(*, seller: Org, buyer: Org) -> set[str]:
+    """What the buyer may order from the seller: the kinds of its active links, and every
+    kind from its default seller (its nearest selling ancestor)."""
+    kinds = set(
+        SupplyLink.objects.filter(buyer=buyer, seller=seller, is_active=True).values_list(
+            "kind", flat=True
+        )
+    )
+    default = default_seller(org=buyer)
+    if default is not None and default.pk == seller.pk:
+        kinds |= set(SupplyKind.values)
+    return kinds
 
 
 def sellers_of(*, buyer: Org) -> list[Org]:

@@ -18,6 +18,7 @@ from django.utils import timezone
 from qudao.core.errors import NotFound
 from qudao.core.money import money
 from qudao.network import scope
+from qudao.network.constants import SupplyKind
 from qudao.network.models import Org
 from qudao.pricing.constants import SPECIFICITY, Reason, Target
 from qudao.pricing.models import PriceControl, PriceList, PriceListItem
@@ -241,9 +242,18 @@ def trading_pair(*, actor: Any, seller_id: int, buyer_id: int) -> tuple[Org, Org
 
 
 def sellable_sku_ids(*, seller: Org, buyer: Org, at: datetime | None = None) -> QuerySet[Any]:
-    """The SKUs the seller prices for this buyer now: what it sells to it (a subquery)."""
+    """The SKUs the seller sells to this buyer now (a subquery): priced for it by a valid
+    list, and of a kind its supply link covers (a parts-only link shows spare parts only)."""
+    from qudao.network.selectors import supply_kinds
+
     at = at or timezone.now()
     lists = PriceList.objects.filter(seller=seller, is_active=True).filter(_target_q(buyer))
     lists = lists.filter(Q(valid_from__isnull=True) | Q(valid_from__lte=at))
     lists = lists.filter(Q(valid_until__isnull=True) | Q(valid_until__gt=at))
-    return PriceListItem.objects.filter(price_list__in=lists).values("sku_id")
+    items = PriceListItem.objects.filter(price_list__in=lists)
+    kinds = supply_kinds(seller=seller, buyer=buyer)
+    if SupplyKind.GOODS not in kinds:
+        items = items.filter(sku__product__is_spare_part=True)
+    if SupplyKind.PARTS not in kinds:
+        items = items.filter(sku__product__is_spare_part=False)
+    return items.values("sku_id")

@@ -102,3 +102,18 @@ def test_dealer_admin_manages_its_own_lists_only(client, net, priced):
     )
     assert page.status_code == 302
     assert pf.PriceList.objects.get(code="STORE").seller == net.dealer1
+
+
+def test_a_parts_only_link_shows_spare_parts_only(client, net, priced):
+    from qudao.catalog.models import Product
+    from qudao.network import services as network_services
+
+    bike, helmet = priced
+    Product.objects.filter(skus=helmet).update(is_spare_part=True)  # stands in for a part
+    pf.price_list(net.hq, code="HQ", items={bike: 1500, helmet: 70})
+    network_services.supply_link_create(
+        actor=net.admin, buyer=net.dealer1, seller=net.hq, kind="parts"
+    )
+    client.force_login(net.dealer1_admin)
+    rows = client.get(f"/pricing/shop/{net.hq.pk}/").context["rows"]
+    assert [(sku.code, line.price) for sku, line in rows] == [("HM-A-M", pf.Decimal("70.00"))]
