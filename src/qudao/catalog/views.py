@@ -3,13 +3,12 @@
 Reads are open to everyone who may browse the catalogue (others get 403); writes need a
 catalogue manager (the brand), and a page that writes answers 403 to anyone else."""
 
-from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -35,24 +34,14 @@ from qudao.core.errors import DomainError
 from qudao.core.spreadsheet import XLSX
 from qudao.core.types import AuthedRequest
 from qudao.core.views import (
+    call_or_404,
     domain_error_message,
     domain_error_to_form,
     keep_import_errors,
     paginate,
 )
 
-T = TypeVar("T")
 SHOWN_ERRORS = 200  # the page lists the first ones; the report has them all
-
-
-def _read(fn: Callable[..., T], **kwargs: Any) -> T:
-    """Call a selector: out of reach → 404, not allowed to browse the catalogue → 403."""
-    try:
-        return fn(**kwargs)
-    except errors.NotFound as exc:
-        raise Http404 from exc
-    except errors.PermissionDenied as exc:
-        raise PermissionDenied from exc
 
 
 def _require_manager(request: AuthedRequest) -> None:
@@ -65,15 +54,15 @@ def _int_or_none(value: str | None) -> int | None:
 
 
 def _product(request: AuthedRequest, product_id: int) -> Product:
-    return _read(selectors.product_get, actor=request.user, product_id=product_id)
+    return call_or_404(selectors.product_get, actor=request.user, product_id=product_id)
 
 
 def _sku(request: AuthedRequest, sku_id: int) -> Sku:
-    return _read(selectors.sku_get, actor=request.user, sku_id=sku_id)
+    return call_or_404(selectors.sku_get, actor=request.user, sku_id=sku_id)
 
 
 def _category(request: AuthedRequest, category_id: int) -> Category:
-    return _read(selectors.category_get, actor=request.user, category_id=category_id)
+    return call_or_404(selectors.category_get, actor=request.user, category_id=category_id)
 
 
 # --- products ------------------------------------------------------------------------------
@@ -83,7 +72,7 @@ def _category(request: AuthedRequest, category_id: int) -> Category:
 def product_list(request: AuthedRequest) -> HttpResponse:
     params = request.GET
     spare = {"1": True, "0": False}.get(params.get("spare_part", ""))
-    qs = _read(
+    qs = call_or_404(
         selectors.product_list_for_actor,
         actor=request.user,
         q=params.get("q", ""),
@@ -309,7 +298,7 @@ def fitment_remove(request: AuthedRequest, sku_id: int, product_id: int) -> Http
 
 @login_required
 def category_list(request: AuthedRequest) -> HttpResponse:
-    rows = _read(selectors.category_tree, actor=request.user)
+    rows = call_or_404(selectors.category_tree, actor=request.user)
     categories = selectors.category_choices(actor=request.user)
     context = {
         "rows": rows,
@@ -404,7 +393,7 @@ def catalog_import_page(request: AuthedRequest) -> HttpResponse:
 
 @login_required
 def catalog_export_file(request: AuthedRequest) -> HttpResponse:
-    data = _read(catalog_export, actor=request.user)
+    data = call_or_404(catalog_export, actor=request.user)
     response = HttpResponse(data, content_type=XLSX)
     response["Content-Disposition"] = 'attachment; filename="catalog.xlsx"'
     return response

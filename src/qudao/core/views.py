@@ -1,8 +1,9 @@
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -10,8 +11,21 @@ from django.views.decorators.http import require_POST
 
 from qudao.core import selectors, services
 from qudao.core.dashboard import widgets_for
-from qudao.core.errors import DomainError
+from qudao.core.errors import DomainError, NotFound
+from qudao.core.errors import PermissionDenied as DomainPermissionDenied
 from qudao.core.spreadsheet import XLSX, CellError, error_report
+
+T = TypeVar("T")
+
+
+def call_or_404(fn: Callable[..., T], **kwargs: Any) -> T:
+    """Call a selector for a page: out of scope (NotFound) → 404, not allowed → 403."""
+    try:
+        return fn(**kwargs)
+    except NotFound as exc:
+        raise Http404 from exc
+    except DomainPermissionDenied as exc:
+        raise PermissionDenied from exc
 
 
 def domain_error_to_form(form: Any, error: DomainError) -> None:

@@ -6,7 +6,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -15,7 +15,7 @@ from qudao.accounts.constants import MANAGE_MEMBERS, MANAGE_ORGS, MANAGE_SUPPLY
 from qudao.accounts.models import User
 from qudao.core.errors import DomainError, NotFound
 from qudao.core.types import AuthedRequest
-from qudao.core.views import domain_error_message, domain_error_to_form, paginate
+from qudao.core.views import call_or_404, domain_error_message, domain_error_to_form, paginate
 from qudao.network import scope, selectors, services
 from qudao.network.constants import ALLOWED_CHILDREN, Grade, OrgKind, OrgStatus
 from qudao.network.forms import MemberForm, MoveForm, OrgForm, SupplyLinkForm
@@ -23,10 +23,7 @@ from qudao.network.models import Org
 
 
 def _org_or_404(request: AuthedRequest, org_id: int) -> Org:
-    try:
-        return selectors.org_get(actor=request.user, org_id=org_id)
-    except NotFound as exc:
-        raise Http404 from exc
+    return call_or_404(selectors.org_get, actor=request.user, org_id=org_id)
 
 
 def _require(request: AuthedRequest, permission: str, org: Org) -> None:
@@ -186,10 +183,9 @@ def member_add(request: AuthedRequest, org_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def member_toggle(request: AuthedRequest, membership_id: int) -> HttpResponse:
-    try:
-        membership = selectors.membership_get(actor=request.user, membership_id=membership_id)
-    except NotFound as exc:
-        raise Http404 from exc
+    membership = call_or_404(
+        selectors.membership_get, actor=request.user, membership_id=membership_id
+    )
     try:
         services.membership_update(
             actor=request.user, membership=membership, is_active=not membership.is_active
@@ -223,10 +219,7 @@ def supply_link_add(request: AuthedRequest, org_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def supply_link_toggle(request: AuthedRequest, link_id: int) -> HttpResponse:
-    try:
-        link = selectors.supply_link_get(actor=request.user, link_id=link_id)
-    except NotFound as exc:
-        raise Http404 from exc
+    link = call_or_404(selectors.supply_link_get, actor=request.user, link_id=link_id)
     try:
         services.supply_link_update(actor=request.user, link=link, is_active=not link.is_active)
     except DomainError as exc:

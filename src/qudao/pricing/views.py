@@ -19,6 +19,7 @@ from qudao.core.selectors import audit_list_for_object
 from qudao.core.spreadsheet import XLSX
 from qudao.core.types import AuthedRequest
 from qudao.core.views import (
+    call_or_404,
     domain_error_message,
     domain_error_to_form,
     keep_import_errors,
@@ -33,10 +34,7 @@ from qudao.pricing.models import PriceList
 
 
 def _list_or_404(request: AuthedRequest, price_list_id: int) -> PriceList:
-    try:
-        return selectors.price_list_get(actor=request.user, price_list_id=price_list_id)
-    except NotFound as exc:
-        raise Http404 from exc
+    return call_or_404(selectors.price_list_get, actor=request.user, price_list_id=price_list_id)
 
 
 def _require(request: AuthedRequest, permission: str, org: Any) -> None:
