@@ -84,16 +84,35 @@ def test_admin_creates_org_with_cascading_address(page: Page, live_server, net, 
     shot(page, "org-created")
 
 
-@pytest.mark.parametrize(
-    "path", ["/", "/network/", "/org", "/accounts/profile/", "/notifications/"]
-)
+PHONE_PAGES = [
+    "/",
+    "/network/",
+    "/org",
+    "/accounts/profile/",
+    "/notifications/",
+    "/catalog/",
+    "/pricing/",
+    "/pricing/shop/",
+    "/shop",
+    "/pricing/explain/",
+]
+
+
+@pytest.mark.parametrize("path", PHONE_PAGES)
 def test_pages_fit_a_phone(page: Page, live_server, net, shot, path) -> None:
+    from qudao.pricing.tests import factories as pf
+
+    bike = pf.sku("FC-T1-48L0-0", name="飞驰踏板车 T1 48V12Ah锂电 星空灰")
+    pf.price_list(net.dist1, code="STD", items={bike: {1: 2000, 10: 1950}})
     page.set_viewport_size({"width": 360, "height": 740})
     base = live_server.url
     _login(page, base, "dealer1")
-    url = f"/network/orgs/{net.dealer1.pk}/" if path == "/org" else path
+    url = {
+        "/org": f"/network/orgs/{net.dealer1.pk}/",
+        "/shop": f"/pricing/shop/{net.dist1.pk}/",
+    }.get(path, path)
     response = page.goto(f"{base}{url}")
     assert response is not None and response.status == 200
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 360, f"{url} scrolls sideways at phone width ({width}px)"
-    shot(page, "phone" + url.replace("/", "-").rstrip("-"))
+    shot(page, "phone" + (path.replace("/", "-").rstrip("-") or "-home"))
