@@ -1,12 +1,13 @@
 from typing import Any
 
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Status
 from ninja.pagination import PageNumberPagination, paginate
 
-from qudao.catalog.models import Sku
-from qudao.core.errors import NotFound, ValidationFailed
+from qudao.catalog.selectors import sku_get, sku_list_for_actor
+from qudao.core.errors import ValidationFailed
 from qudao.core.types import ApiRequest
 from qudao.network.selectors import org_get
 from qudao.pricing import selectors, services
@@ -100,19 +101,15 @@ def price_item_delete(request: ApiRequest, price_list_id: int, item_id: int) -> 
 
 @router.get("/price-controls/{sku_id}", response=PriceControlOut)
 def price_control_detail(request: ApiRequest, sku_id: int) -> PriceControl | dict[str, Any]:
-    control = selectors.price_control_for_skus(sku_ids=[sku_id]).get(sku_id)
-    if control is None:
-        if not Sku.objects.filter(pk=sku_id).exists():
-            raise NotFound
-        return {"sku_id": sku_id, **dict.fromkeys(services.CONTROL_FIELDS)}
-    return control
+    """Floors and suggested retail bind every seller: readable by whoever may see the SKU."""
+    sku = sku_get(actor=request.auth, sku_id=sku_id)
+    control = selectors.price_control_for_skus(sku_ids=[sku.pk]).get(sku.pk)
+    return control or {"sku_id": sku.pk, **dict.fromkeys(services.CONTROL_FIELDS)}
 
 
 @router.put("/price-controls/{sku_id}", response=PriceControlOut)
 def price_control_set(request: ApiRequest, sku_id: int, payload: PriceControlIn) -> PriceControl:
-    sku = Sku.objects.filter(pk=sku_id).first()
-    if sku is None:
-        raise NotFound
+    sku = sku_get(actor=request.auth, sku_id=sku_id)
     return services.price_control_set(actor=request.auth, sku=sku, data=payload.dict())
 
 
@@ -123,11 +120,15 @@ def quote(request: ApiRequest, payload: QuoteIn) -> dict[str, Any]:
     seller, buyer = selectors.trading_pair(
         actor=request.auth, seller_id=payload.seller_id, buyer_id=payload.buyer_id
     )
-    codes = [line.sku_code for line in payload.lines if line.sku_id is None]
-    by_code = dict(Sku.objects.filter(code__in=codes).values_list("code", "pk"))
+    skus = sku_list_for_actor(actor=request.auth).filter(
+        Q(pk__in=[line.sku_id for line in payload.lines if line.sku_id])
+        | Q(code__in=[line.sku_code for line in payload.lines if line.sku_code])
+    )
+    by_id = {sku.pk: sku for sku in skus}
+    by_code = {sku.code: sku.pk for sku in by_id.values()}
     lines = []
     for number, line in enumerate(payload.lines):
-        sku_id = line.sku_id or by_code.get(line.sku_code or "")
+        sku_id = line.sku_id if line.sku_id in by_id else by_code.get(line.sku_code or "")
         if sku_id is None:
             raise ValidationFailed(
                 fields={f"lines.{number}": [_("Unknown SKU code.")]}, code="unknown_sku"
@@ -135,9 +136,7 @@ def quote(request: ApiRequest, payload: QuoteIn) -> dict[str, Any]:
         lines.append((sku_id, line.qty))
     at = payload.at or timezone.now()
     quoted = selectors.quote(seller=seller, buyer=buyer, lines=lines, at=at)
-    codes_by_id = dict(
-        Sku.objects.filter(pk__in=[q.sku_id for q in quoted]).values_list("pk", "code")
-    )
+    codes_by_id = {pk: sku.code for pk, sku in by_id.items()}
     return {
         "seller_id": seller.pk,
         "buyer_id": buyer.pk,

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 
 from qudao.accounts.constants import BROWSE_CATALOG, MANAGE_CATALOG, MANAGE_PRICES
 from qudao.catalog.models import Sku
+from qudao.catalog.selectors import sku_map_by_codes
 from qudao.core.errors import DomainError, NotFound
 from qudao.core.selectors import audit_list_for_object
 from qudao.core.spreadsheet import XLSX
@@ -153,7 +154,9 @@ def price_item_save(request: AuthedRequest, price_list_id: int) -> HttpResponse:
     price_list = _list_or_404(request, price_list_id)
     form = ItemForm(request.POST)
     if form.is_valid():
-        sku = Sku.objects.filter(code=form.cleaned_data["sku_code"].strip()).first()
+        sku = sku_map_by_codes([form.cleaned_data["sku_code"]]).get(
+            form.cleaned_data["sku_code"].strip()
+        )
         try:
             if sku is None:
                 raise NotFound(_("Unknown SKU code."))
@@ -286,7 +289,7 @@ def explain(request: AuthedRequest) -> HttpResponse:
             seller = org_get_by_code(actor=request.user, code=data["seller"])
             buyer = org_get_by_code(actor=request.user, code=data["buyer"])
             _require(request, MANAGE_PRICES, seller)
-            sku = Sku.objects.filter(code=data["sku"].strip()).first()
+            sku = sku_map_by_codes([data["sku"]]).get(data["sku"].strip())
             if sku is None:
                 raise NotFound(_("Unknown SKU code."))
             seller, buyer = selectors.trading_pair(
