@@ -219,7 +219,7 @@ def price_list_update(*, actor: Any, price_list: PriceList, data: Mapping[str, A
     _check_ambiguity(price_list)
     changes = changes_between(before, snapshot(price_list, LIST_FIELDS))
     if changes:
-        price_list.save()
+        price_list.save(update_fields=[*changes, "updated_at"])
         audit_record(actor=actor, action="price_list.updated", instance=price_list, changes=changes)
         event_record("price_list.updated", {"price_list_id": price_list.pk})
     return price_list
@@ -381,7 +381,7 @@ def price_control_set(*, actor: Any, sku: Sku, data: Mapping[str, Any]) -> Price
             setattr(control, key, value)
     changes = changes_between(before, snapshot(control, CONTROL_FIELDS))
     if changes:
-        control.save()
+        control.save(update_fields=[*changes, "updated_at"])
         # brand policy: on the SKU's timeline for the brand's people only
         audit_record(
             actor=actor,

@@ -117,3 +117,16 @@ def test_a_parts_only_link_shows_spare_parts_only(client, net, priced):
     client.force_login(net.dealer1_admin)
     rows = client.get(f"/pricing/shop/{net.hq.pk}/").context["rows"]
     assert [(sku.code, line.price) for sku, line in rows] == [("HM-A-M", pf.Decimal("70.00"))]
+
+
+def test_price_list_pages_run_a_constant_number_of_queries(client, net, priced):
+    client.force_login(net.admin)
+    client.get("/pricing/")
+    with CaptureQueriesContext(connection) as few:
+        client.get("/pricing/")
+    for n in range(8):
+        pf.price_list(net.dist2, code=f"X{n}", target="grade", target_grade="C", priority=n)
+    with CaptureQueriesContext(connection) as many:
+        page = client.get("/pricing/")
+    assert page.context["page"].paginator.count == 10
+    assert len(many.captured_queries) == len(few.captured_queries)
