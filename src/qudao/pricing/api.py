@@ -13,6 +13,8 @@ from qudao.network.selectors import org_get
 from qudao.pricing import selectors, services
 from qudao.pricing.models import PriceControl, PriceList
 from qudao.pricing.schemas import (
+    CatalogueFilters,
+    CataloguePageOut,
     PriceControlIn,
     PriceControlOut,
     PriceItemOut,
@@ -111,6 +113,41 @@ def price_control_detail(request: ApiRequest, sku_id: int) -> PriceControl | dic
 def price_control_set(request: ApiRequest, sku_id: int, payload: PriceControlIn) -> PriceControl:
     sku = sku_get(actor=request.auth, sku_id=sku_id)
     return services.price_control_set(actor=request.auth, sku=sku, data=payload.dict())
+
+
+@router.get("/sellers/{seller_id}/catalogue", response=CataloguePageOut)
+def buyer_catalogue(
+    request: ApiRequest, seller_id: int, filters: Query[CatalogueFilters]
+) -> dict[str, Any]:
+    """What the seller sells to the buyer now, each SKU at the buyer's own price (one unit),
+    with its quantity breaks and suggested retail. Paginated like the other lists."""
+    seller, buyer = selectors.trading_pair(
+        actor=request.auth, seller_id=seller_id, buyer_id=filters.buyer
+    )
+    skus = selectors.buyer_catalogue(
+        actor=request.auth, seller=seller, buyer=buyer, q=filters.q, category_id=filters.category
+    )
+    start = (filters.page - 1) * filters.page_size
+    rows = selectors.catalogue_rows(
+        seller=seller, buyer=buyer, skus=skus[start : start + filters.page_size]
+    )
+    return {
+        "count": skus.count(),
+        "items": [
+            {
+                "sku_id": row.sku.pk,
+                "sku_code": row.sku.code,
+                "sku_name": row.sku.name,
+                "product_name": row.sku.product.name,
+                "barcode": row.sku.barcode,
+                "base_unit": row.sku.base_unit,
+                "price": row.line.price,
+                "breaks": row.line.breaks,
+                "suggested_retail": row.line.suggested_retail,
+            }
+            for row in rows
+        ],
+    }
 
 
 @router.post("/pricing/quote", response=QuoteOut)

@@ -163,3 +163,16 @@ class CatalogueItemOut(Schema):
     price: Decimal | None
     breaks: list[tuple[int, Decimal]]
     suggested_retail: Decimal | None
+
+
+class CatalogueFilters(Schema):
+    buyer: int
+    q: str = ""
+    category: int | None = None
+    page: int = Field(1, ge=1)
+    page_size: int = Field(50, ge=1, le=200)
+
+
+class CataloguePageOut(Schema):
+    count: int
+    items: list[CatalogueItemOut]

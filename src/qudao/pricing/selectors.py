@@ -257,3 +257,31 @@ def sellable_sku_ids(*, seller: Org, buyer: Org, at: datetime | None = None) -> 
     if SupplyKind.PARTS not in kinds:
         items = items.filter(sku__product__is_spare_part=False)
     return items.values("sku_id")
+
+
+@dataclass
+class CatalogueRow:
+    sku: Any
+    line: LineQuote
+
+
+def buyer_catalogue(
+    *, actor: Any, seller: Org, buyer: Org, q: str = "", category_id: int | None = None
+) -> QuerySet[Any]:
+    """The seller's catalogue as the buyer sees it: on-sale SKUs the seller sells to it, found
+    by the catalogue's own search (name, code, barcode, pinyin initials) and category."""
+    from qudao.catalog.selectors import sku_list_for_actor
+
+    return sku_list_for_actor(actor=actor, q=q, category_id=category_id, status="on_sale").filter(
+        pk__in=sellable_sku_ids(seller=seller, buyer=buyer)
+    )
+
+
+def catalogue_rows(*, seller: Org, buyer: Org, skus: Iterable[Any]) -> list[CatalogueRow]:
+    """A page of SKUs with the buyer's own price (for one unit), breaks and suggested retail."""
+    skus = list(skus)
+    quotes = {
+        line.sku_id: line
+        for line in quote(seller=seller, buyer=buyer, lines=[(s.pk, 1) for s in skus])
+    }
+    return [CatalogueRow(sku=sku, line=quotes[sku.pk]) for sku in skus]

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 
 from qudao.accounts.constants import BROWSE_CATALOG, MANAGE_CATALOG, MANAGE_PRICES
 from qudao.catalog.models import Sku
-from qudao.catalog.selectors import sku_map_by_codes
+from qudao.catalog.selectors import category_choices, sku_map_by_codes
 from qudao.core.errors import DomainError, NotFound
 from qudao.core.selectors import audit_list_for_object
 from qudao.core.spreadsheet import XLSX
@@ -335,30 +335,33 @@ def shop(request: AuthedRequest, seller_id: int) -> HttpResponse:
         )
     except NotFound as exc:
         raise Http404 from exc
-    q = request.GET.get("q", "").strip().lower()
-    skus = (
-        Sku.objects.filter(
-            pk__in=selectors.sellable_sku_ids(seller=seller, buyer=buyer), status="on_sale"
-        )
-        .select_related("product")
-        .order_by("code")
+    q = request.GET.get("q", "").strip()
+    category = request.GET.get("category", "")
+    skus = call_or_404(
+        selectors.buyer_catalogue,
+        actor=request.user,
+        seller=seller,
+        buyer=buyer,
+        q=q,
+        category_id=int(category) if category.isdigit() else None,
     )
-    if q:
-        skus = skus.filter(Q(search_text__contains=q) | Q(barcode=q) | Q(code__icontains=q))
-    category = request.GET.get("category")
-    if category:
-        skus = skus.filter(product__category__path__startswith=category)
     page = paginate(request, skus, per_page=30)
-    quotes = {
-        line.sku_id: line
-        for line in selectors.quote(
-            seller=seller, buyer=buyer, lines=[(s.pk, 1) for s in page.object_list]
-        )
-    }
-    rows = [(sku, quotes.get(sku.pk)) for sku in page.object_list]
+    rows = [
+        (row.sku, row.line)
+        for row in selectors.catalogue_rows(seller=seller, buyer=buyer, skus=page.object_list)
+    ]
     template = "pricing/partials/_shop_rows.html" if request.htmx else "pricing/shop.html"
     return render(
         request,
         template,
-        {"seller": seller, "buyer": buyer, "buyers": buyers, "page": page, "rows": rows, "q": q},
+        {
+            "seller": seller,
+            "buyer": buyer,
+            "buyers": buyers,
+            "page": page,
+            "rows": rows,
+            "q": q,
+            "category": category,
+            "categories": category_choices(actor=request.user),
+        },
     )

@@ -130,3 +130,20 @@ def test_price_list_pages_run_a_constant_number_of_queries(client, net, priced):
         page = client.get("/pricing/")
     assert page.context["page"].paginator.count == 10
     assert len(many.captured_queries) == len(few.captured_queries)
+
+
+def test_shop_filters_by_category_subtree(client, net, priced):
+    from qudao.catalog.models import Category, Product
+
+    bike, helmet = priced
+    gear = Category.objects.add_root({"code": "GEAR", "name": "骑行装备"})
+    helmets = Category.objects.add_child(gear, {"code": "HELMET", "name": "头盔"})
+    Product.objects.filter(skus=helmet).update(category=helmets)
+    client.force_login(net.dealer1_admin)
+    url = f"/pricing/shop/{net.dist1.pk}/"
+    assert [s.code for s, _l in client.get(url, {"category": gear.pk}).context["rows"]] == [
+        "HM-A-M"]
+    bikes = Category.objects.get(code="BIKE")
+    assert [s.code for s, _l in client.get(url, {"category": bikes.pk}).context["rows"]] == [
+        "T1-48V-GRY"]
+    assert client.get(url, {"category": 999999}).status_code == 404
