@@ -140,16 +140,22 @@ def test_price_control_api(client, net, priced):
 
 def test_buyer_catalogue_api_lists_own_prices(client, net, priced):
     client.force_login(net.dealer1_admin)
-    response = client.get(f"/api/v1/sellers/{net.dist1.pk}/catalogue",
-                          {"buyer": net.dealer1.pk, "q": "T1"})
+    response = client.get(
+        f"/api/v1/sellers/{net.dist1.pk}/catalogue", {"buyer": net.dealer1.pk, "q": "T1"}
+    )
     assert response.status_code == 200, response.content
     body = response.json()
     assert body["count"] == 1
     item = body["items"][0]
     assert (item["sku_code"], item["price"], item["breaks"]) == (
-        "T1-48V-GRY", "1900.00", [[1, "1900.00"]])
-    everything = client.get(f"/api/v1/sellers/{net.dist1.pk}/catalogue",
-                            {"buyer": net.dealer1.pk, "page_size": 1, "page": 2}).json()
+        "T1-48V-GRY",
+        "1900.00",
+        [[1, "1900.00"]],
+    )
+    everything = client.get(
+        f"/api/v1/sellers/{net.dist1.pk}/catalogue",
+        {"buyer": net.dealer1.pk, "page_size": 1, "page": 2},
+    ).json()
     assert everything["count"] == 2
     assert [i["sku_code"] for i in everything["items"]] == ["T1-48V-GRY"]
     outsider = client.get(f"/api/v1/sellers/{net.dist2.pk}/catalogue", {"buyer": net.dealer3.pk})

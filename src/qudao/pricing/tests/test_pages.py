@@ -142,8 +142,10 @@ def test_shop_filters_by_category_subtree(client, net, priced):
     client.force_login(net.dealer1_admin)
     url = f"/pricing/shop/{net.dist1.pk}/"
     assert [s.code for s, _l in client.get(url, {"category": gear.pk}).context["rows"]] == [
-        "HM-A-M"]
+        "HM-A-M"
+    ]
     bikes = Category.objects.get(code="BIKE")
     assert [s.code for s, _l in client.get(url, {"category": bikes.pk}).context["rows"]] == [
-        "T1-48V-GRY"]
+        "T1-48V-GRY"
+    ]
     assert client.get(url, {"category": 999999}).status_code == 404
