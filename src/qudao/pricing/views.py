@@ -13,8 +13,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from qudao.accounts.constants import BROWSE_CATALOG, MANAGE_CATALOG, MANAGE_PRICES
-from qudao.catalog.models import Sku
-from qudao.catalog.selectors import category_choices, sku_map_by_codes
+from qudao.catalog.selectors import (
+    category_choices,
+    sku_get,
+    sku_list_for_actor,
+    sku_map_by_codes,
+)
 from qudao.core.errors import DomainError, NotFound
 from qudao.core.selectors import audit_list_for_object
 from qudao.core.spreadsheet import XLSX
@@ -249,10 +253,8 @@ def _require_brand(request: AuthedRequest) -> None:
 @login_required
 def price_control_list(request: AuthedRequest) -> HttpResponse:
     _require_brand(request)
-    q = request.GET.get("q", "").strip().lower()
-    skus = Sku.objects.select_related("product", "price_control").order_by("code")
-    if q:
-        skus = skus.filter(Q(code__icontains=q) | Q(search_text__contains=q))
+    q = request.GET.get("q", "").strip()
+    skus = sku_list_for_actor(actor=request.user, q=q).select_related("price_control")
     return render(
         request, "pricing/price_control_list.html", {"page": paginate(request, skus), "q": q}
     )
@@ -261,9 +263,7 @@ def price_control_list(request: AuthedRequest) -> HttpResponse:
 @login_required
 def price_control_edit(request: AuthedRequest, sku_id: int) -> HttpResponse:
     _require_brand(request)
-    sku = Sku.objects.filter(pk=sku_id).select_related("product").first()
-    if sku is None:
-        raise Http404
+    sku = call_or_404(sku_get, actor=request.user, sku_id=sku_id)
     control = selectors.price_control_for_skus(sku_ids=[sku.pk]).get(sku.pk)
     initial = {f: getattr(control, f) for f in services.CONTROL_FIELDS} if control else {}
     form = PriceControlForm(request.POST or None, initial=initial)

@@ -9,7 +9,7 @@ from qudao.core.text import search_text
 from qudao.network.models import Org
 from qudao.network.tests.factories import system_actor
 from qudao.pricing import services
-from qudao.pricing.models import PriceList
+from qudao.pricing.models import PriceControl, PriceList  # noqa: F401  (tests use pf.*)
 
 _n = itertools.count(1)
 

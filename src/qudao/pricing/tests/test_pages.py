@@ -149,3 +149,24 @@ def test_shop_filters_by_category_subtree(client, net, priced):
         "T1-48V-GRY"
     ]
     assert client.get(url, {"category": 999999}).status_code == 404
+
+
+def test_price_control_pages_are_the_brands(client, net, priced):
+    bike, _helmet = priced
+    client.force_login(net.dealer1_admin)
+    assert client.get("/pricing/controls/").status_code == 403
+    assert client.post(f"/pricing/controls/{bike.pk}/", {"floor_dealer": "1"}).status_code == 403
+    client.force_login(net.admin)
+    listed = client.get("/pricing/controls/", {"q": "tbc"})
+    assert [s.code for s in listed.context["page"].object_list] == ["T1-48V-GRY"]
+    saved = client.post(
+        f"/pricing/controls/{bike.pk}/",
+        {"floor_distributor": "1800", "suggested_retail": "2599.00"},
+    )
+    assert saved.status_code == 302
+    control = pf.PriceControl.objects.get(sku=bike)
+    assert (control.floor_distributor, control.suggested_retail, control.floor_dealer) == (
+        pf.Decimal("1800.00"),
+        pf.Decimal("2599.00"),
+        None,
+    )
