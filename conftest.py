@@ -41,11 +41,12 @@ def _plain_static_storage(settings):  # type: ignore[no-untyped-def]
 @pytest.fixture(autouse=True)
 def _builtin_roles(request: pytest.FixtureRequest) -> None:
     """Roles come from a data migration; transactional tests flush them, so sync them back."""
-    if "django_db_setup" not in request.fixturenames and not any(
-        m.name == "django_db" for m in request.node.iter_markers()
-    ):
+    names = set(request.fixturenames)
+    marked = any(m.name == "django_db" for m in request.node.iter_markers())
+    if not marked and not names & {"db", "transactional_db"}:
         return
-    request.getfixturevalue("django_db_blocker")
+    if not marked:  # a test that asked for `db` directly: open it before touching it
+        request.getfixturevalue("transactional_db" if "transactional_db" in names else "db")
     from qudao.accounts.models import Role
     from qudao.accounts.services import roles_sync
 

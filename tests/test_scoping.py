@@ -17,6 +17,8 @@ from qudao.catalog.models import Category, Product, Sku
 from qudao.catalog.tests import factories as cf
 from qudao.core.models import AuditEvent, Notification, OutboxEvent
 from qudao.core.services import notification_create
+from qudao.finance import services as finance_services
+from qudao.finance.models import LedgerEntry, Payment, Position
 from qudao.network import services
 from qudao.network.models import Membership, Org, SupplyLink
 from qudao.network.tests import factories as f
@@ -66,7 +68,20 @@ def outsider(net):
     sku = pf.sku("GZ-ONLY", name="专供车型")
     price_list = pf.price_list(net.dealer3, code="GZXL-PL", items={sku: "1234.56"})
     draft = cf.sku(cf.product(code="DRAFT-P", name="未上市新品"), code="DRAFT-S", name="未上市")
+    gz_fin = f.member(net.dist2, "finance", username="gz-fin")
+    position = finance_services.credit_profile_set(
+        actor=gz_fin, buyer=net.dealer3, seller=net.dist2, data={"credit_limit": "1234.56"}
+    )
+    payment = finance_services.payment_submit_slip(
+        actor=net.dealer3_admin,
+        position=position,
+        amount="99.00",
+        received_on=position.updated_at.date(),
+        reference="GZXL-PAY",
+    )
     return {
+        "position_id": position.pk,
+        "payment_id": payment.pk,
         "price_list_id": price_list.pk,
         "item_id": price_list.items.get().pk,
         "seller_id": net.dist2.pk,  # sells to dealer3, not to dealer1
@@ -84,7 +99,7 @@ def outsider(net):
     }
 
 
-SECRETS = ("广州迅力", "DL-GZ1", "外部令牌", "GZXL-PL", "1234.56", "未上市")
+SECRETS = ("广州迅力", "DL-GZ1", "外部令牌", "GZXL-PL", "1234.56", "未上市", "GZXL-PAY")
 SCOPED = (
     "org_id",
     "parent_id",
@@ -95,6 +110,8 @@ SCOPED = (
     "price_list_id",
     "item_id",
     "seller_id",
+    "position_id",
+    "payment_id",
 )
 REFERENCE = ("sku_id", "product_id", "category_id")
 SAMPLES: dict[str, Callable[[dict[str, int]], int]] = {
@@ -109,6 +126,13 @@ def _state() -> tuple[Any, ...]:
         list(SupplyLink.objects.order_by("pk").values_list("pk", "is_active")),
         list(PriceListItem.objects.order_by("pk").values_list("pk", "price")),
         list(PriceList.objects.order_by("pk").values_list("pk", "priority", "is_active")),
+        list(
+            Position.objects.order_by("pk").values_list(
+                "pk", "credit_limit", "prepaid_balance", "receivable_balance", "frozen_amount"
+            )
+        ),
+        list(Payment.objects.order_by("pk").values_list("pk", "status")),
+        LedgerEntry.objects.count(),
         list(Sku.objects.order_by("pk").values_list("pk", "name", "status", "barcode")),
         list(Product.objects.order_by("pk").values_list("pk", "name", "status")),
         list(Category.objects.order_by("pk").values_list("pk", "name", "path")),

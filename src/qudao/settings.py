@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "qudao.network",
     "qudao.catalog",
     "qudao.pricing",
+    "qudao.finance",
     "qudao.demo",
 ]
 

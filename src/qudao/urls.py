@@ -11,6 +11,7 @@ urlpatterns = [
     path("network/", include("qudao.network.urls")),
     path("catalog/", include("qudao.catalog.urls")),
     path("pricing/", include("qudao.pricing.urls")),
+    path("finance/", include("qudao.finance.urls")),
     path("api/v1/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),

@@ -10,6 +10,8 @@ MANAGE_SUPPLY = "network.change_supplylink"
 MANAGE_CATALOG = "catalog.change_product"
 MANAGE_PRICES = "pricing.change_pricelist"
 BROWSE_CATALOG = "catalog.view_product"
+MANAGE_FINANCE = "finance.change_position"
+VIEW_FINANCE = "finance.view_position"
 
 ALL_PERMISSIONS = {
     VIEW_NETWORK: _("View the network"),
@@ -19,6 +21,8 @@ ALL_PERMISSIONS = {
     MANAGE_CATALOG: _("Manage the catalogue and price control"),
     MANAGE_PRICES: _("Manage the price lists of the org"),
     BROWSE_CATALOG: _("Browse sellers' catalogues at own prices"),
+    MANAGE_FINANCE: _("Manage credit, receivables and payments of the org's buyers"),
+    VIEW_FINANCE: _("See the org's account positions"),
 }
 
 # code: (label, org kinds the role belongs to, permissions, home order)
@@ -34,22 +38,37 @@ ROLES: dict[str, tuple[object, tuple[str, ...], tuple[str, ...]]] = {
             MANAGE_CATALOG,
             MANAGE_PRICES,
             BROWSE_CATALOG,
+            MANAGE_FINANCE,
+            VIEW_FINANCE,
         ),
     ),
     "region_manager": (
         _("Region manager"),
         ("region",),
-        (VIEW_NETWORK, MANAGE_ORGS, MANAGE_MEMBERS, MANAGE_SUPPLY, BROWSE_CATALOG),
+        (VIEW_NETWORK, MANAGE_ORGS, MANAGE_MEMBERS, MANAGE_SUPPLY, BROWSE_CATALOG, VIEW_FINANCE),
     ),
-    "finance": (_("Finance"), ("hq", "distributor"), (VIEW_NETWORK, BROWSE_CATALOG)),
+    "finance": (
+        _("Finance"),
+        ("hq", "distributor"),
+        (VIEW_NETWORK, BROWSE_CATALOG, MANAGE_FINANCE, VIEW_FINANCE),
+    ),
     "warehouse_clerk": (_("Warehouse clerk"), ("hq", "distributor", "dealer"), (VIEW_NETWORK,)),
     "salesperson": (_("Salesperson"), ("region", "distributor"), (VIEW_NETWORK, BROWSE_CATALOG)),
     "dealer_admin": (
         _("Dealer admin"),
         ("distributor", "dealer"),
-        (VIEW_NETWORK, MANAGE_ORGS, MANAGE_MEMBERS, MANAGE_SUPPLY, MANAGE_PRICES, BROWSE_CATALOG),
+        (
+            VIEW_NETWORK,
+            MANAGE_ORGS,
+            MANAGE_MEMBERS,
+            MANAGE_SUPPLY,
+            MANAGE_PRICES,
+            BROWSE_CATALOG,
+            MANAGE_FINANCE,
+            VIEW_FINANCE,
+        ),
     ),
-    "store_clerk": (_("Store clerk"), ("store",), (VIEW_NETWORK, BROWSE_CATALOG)),
+    "store_clerk": (_("Store clerk"), ("store",), (VIEW_NETWORK, BROWSE_CATALOG, VIEW_FINANCE)),
     "service_agent": (_("Service agent"), ("hq", "service_point"), (VIEW_NETWORK,)),
     "technician": (_("Technician"), ("service_point", "dealer"), (VIEW_NETWORK,)),
 }

@@ -4,7 +4,7 @@ from typing import Any
 
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _l
+from django.utils.translation import gettext_lazy
 
 from qudao.catalog import selectors
 from qudao.catalog.constants import ProductStatus
@@ -36,7 +36,7 @@ def products_on_sale(actor: Any) -> Widget | None:
 
 register_nav(
     NavEntry(
-        label=_l("Catalogue"),
+        label=gettext_lazy("Catalogue"),
         url_name="catalog:product_list",
         visible=selectors.can_read,
         order=20,
@@ -44,4 +44,6 @@ register_nav(
 )
 
 
-register_audit_labels(fields={"pack": _l("Pack size"), "fits": _l("Fits model")})
+register_audit_labels(
+    fields={"pack": gettext_lazy("Pack size"), "fits": gettext_lazy("Fits model")}
+)

@@ -4,7 +4,7 @@ from typing import Any
 
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _l
+from django.utils.translation import gettext_lazy
 
 from qudao.accounts.constants import VIEW_NETWORK
 from qudao.core.dashboard import Widget, register
@@ -74,7 +74,7 @@ def network_suspended(actor: Any) -> Widget | None:
 
 register_nav(
     NavEntry(
-        label=_l("Network"),
+        label=gettext_lazy("Network"),
         url_name="network:tree",
         visible=lambda actor: scope.has_any(actor, VIEW_NETWORK),
         order=10,
@@ -82,7 +82,7 @@ register_nav(
 )
 register_nav(
     NavEntry(
-        label=_l("Orgs"),
+        label=gettext_lazy("Orgs"),
         url_name="network:org_list",
         visible=lambda actor: scope.has_any(actor, VIEW_NETWORK),
         order=11,

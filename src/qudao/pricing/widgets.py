@@ -4,7 +4,7 @@ from typing import Any
 
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _l
+from django.utils.translation import gettext_lazy
 
 from qudao.accounts.constants import BROWSE_CATALOG, MANAGE_CATALOG, MANAGE_PRICES
 from qudao.core.audit_labels import register as register_audit_labels
@@ -27,7 +27,7 @@ def active_price_lists(actor: Any) -> Widget | None:
 
 register_nav(
     NavEntry(
-        label=_l("Order catalogues"),
+        label=gettext_lazy("Order catalogues"),
         url_name="pricing:shop_sellers",
         visible=lambda actor: scope.has_any(actor, BROWSE_CATALOG),
         order=30,
@@ -35,7 +35,7 @@ register_nav(
 )
 register_nav(
     NavEntry(
-        label=_l("Price lists"),
+        label=gettext_lazy("Price lists"),
         url_name="pricing:price_list_list",
         visible=lambda actor: scope.has_any(actor, MANAGE_PRICES),
         order=40,
@@ -43,7 +43,7 @@ register_nav(
 )
 register_nav(
     NavEntry(
-        label=_l("Price control"),
+        label=gettext_lazy("Price control"),
         url_name="pricing:price_control_list",
         visible=lambda actor: scope.has_any(actor, MANAGE_CATALOG),
         order=41,
@@ -52,11 +52,15 @@ register_nav(
 
 
 register_audit_labels(
-    fields={"price": _l("Price"), "price_list": _l("Price list"), "min_qty": _l("From quantity")},
+    fields={
+        "price": gettext_lazy("Price"),
+        "price_list": gettext_lazy("Price list"),
+        "min_qty": gettext_lazy("From quantity"),
+    },
     actions={
-        "price.created": _l("Price added"),
-        "price.changed": _l("Price changed"),
-        "price.removed": _l("Price removed"),
-        "price_control.updated": _l("Price control changed"),
+        "price.created": gettext_lazy("Price added"),
+        "price.changed": gettext_lazy("Price changed"),
+        "price.removed": gettext_lazy("Price removed"),
+        "price_control.updated": gettext_lazy("Price control changed"),
     },
 )

@@ -17,7 +17,13 @@ def test_login_with_username_or_mobile(client, net, login):
     home = client.get("/")
     assert home.status_code == 200
     titles = [w.title for w in home.context["widgets"]]
-    assert titles == ["我的网络中的组织", "待开户的意向客户", "已暂停的组织", "生效的价目表"]
+    assert titles == [
+        "我的网络中的组织",
+        "待开户的意向客户",
+        "已暂停的组织",
+        "生效的价目表",
+        "逾期应收",
+    ]
     network = home.context["widgets"][0]
     assert network.value == 2  # the dealer and its store
     assert network.chart["yAxis"]["data"] == ["经销商", "门店"]

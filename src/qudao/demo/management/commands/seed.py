@@ -1,11 +1,13 @@
-"""`qudao seed --scale small|medium|large`: the demo network, catalogue and prices, then the
-demo logins as the last lines, so they are what a person sees after running it."""
+"""`qudao seed --scale small|medium|large`: the demo network, catalogue, prices and finance
+(credit profiles, a year of invoices and payments), then the demo logins as the last lines, so
+they are what a person sees after running it."""
 
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from qudao.demo.catalog import seed_catalog
+from qudao.demo.finance import seed_finance
 from qudao.demo.pricing import seed_prices
 from qudao.network.constants import OrgKind
 from qudao.network.models import Org
@@ -42,6 +44,12 @@ class Command(BaseCommand):
                 f"Catalogue: {catalog['products']} products, {catalog['skus']} SKUs, "
                 f"{catalog['fitments']} fitments created. Prices: {prices['price_lists']} lists, "
                 f"{prices['price_items']} prices, {prices['price_controls']} price controls."
+            )
+            finance = seed_finance(scale=options["scale"])
+            self.stdout.write(
+                f"Finance: {finance['positions']} positions, {finance['invoices']} invoices, "
+                f"{finance['payments']} payments, {finance['entries']} ledger entries created "
+                f"({finance['overdue']} buyers overdue past their tolerance)."
             )
             logins = report.logins
         self.stdout.write("")

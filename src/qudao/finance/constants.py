@@ -1,0 +1,76 @@
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Account(models.TextChoices):
+    """The balances a buyer holds with one seller; each moves only by ledger entries."""
+
+    PREPAID = "prepaid", _("Prepaid balance")
+    REBATE = "rebate", _("Rebate balance")
+    RECEIVABLE = "receivable", _("Receivables")
+    FROZEN = "frozen", _("Frozen for orders")
+
+
+class EntryKind(models.TextChoices):
+    TOPUP = "topup", _("Top-up")
+    REFUND = "refund", _("Refund")
+    ORDER_DEBIT = "order_debit", _("Paid from balance for an order")
+    REBATE_CREDIT = "rebate_credit", _("Rebate credited")
+    REBATE_DEBIT = "rebate_debit", _("Rebate used for an order")
+    INVOICE = "invoice", _("Invoice")
+    CREDIT_NOTE = "credit_note", _("Credit note")
+    PAYMENT = "payment", _("Payment")
+    OVERPAYMENT = "overpayment", _("Payment beyond open invoices")
+    FREEZE = "freeze", _("Credit frozen for an order")
+    RELEASE = "release", _("Frozen credit released")
+    ADJUSTMENT = "adjustment", _("Adjustment")
+    REVERSAL = "reversal", _("Reversal")
+
+
+class OverdueMode(models.TextChoices):
+    WARN = "warn", _("Warn")
+    HOLD = "hold", _("Hold for approval")
+    BLOCK = "block", _("Block")
+
+
+class InvoiceKind(models.TextChoices):
+    INVOICE = "invoice", _("Invoice")
+    CREDIT_NOTE = "credit_note", _("Credit note")
+
+
+class PaymentMethod(models.TextChoices):
+    BANK_TRANSFER = "bank_transfer", _("Bank transfer")
+    CASH = "cash", _("Cash")
+    OFFSET = "offset", _("Offset")
+
+
+class PaymentStatus(models.TextChoices):
+    PENDING = "pending", _("Waiting for confirmation")
+    CONFIRMED = "confirmed", _("Confirmed")
+    REJECTED = "rejected", _("Rejected")
+
+
+PAYMENT_PIPELINE: dict[str, set[str]] = {
+    PaymentStatus.PENDING: {PaymentStatus.CONFIRMED, PaymentStatus.REJECTED},
+    PaymentStatus.CONFIRMED: set(),
+    PaymentStatus.REJECTED: set(),
+}
+
+
+class Outcome(models.TextChoices):
+    """What a credit check answers; a failing check never passes silently."""
+
+    OK = "ok", _("Within credit")
+    WARN = "warn", _("Within credit, with a warning")
+    HOLD = "hold", _("Hold for approval")
+    REFUSE = "refuse", _("Refused")
+
+
+# Ageing buckets by days overdue: (label, lowest day, highest day or None)
+AGEING_BUCKETS = (
+    ("not_due", None, 0),
+    ("d1_30", 1, 30),
+    ("d31_60", 31, 60),
+    ("d61_90", 61, 90),
+    ("d90_plus", 91, None),
+)

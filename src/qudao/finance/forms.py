@@ -1,0 +1,151 @@
+from typing import Any
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from qudao.core.forms import StyledForm
+from qudao.finance.constants import Account, EntryKind, OverdueMode, PaymentMethod
+
+BLANK = [("", "—")]
+MAX_SLIP_BYTES = 5 * 1024 * 1024
+# A slip is a photo or a scan: the extension must match the file's first bytes.
+SLIP_SIGNATURES = {
+    "jpg": b"\xff\xd8\xff",
+    "jpeg": b"\xff\xd8\xff",
+    "png": b"\x89PNG\r\n\x1a\n",
+    "pdf": b"%PDF-",
+}
+ALLOCATE_OLDEST, ALLOCATE_PREPAID = "oldest", "prepaid"
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(format="%Y-%m-%d", **kwargs)
+
+
+class DateTimeInput(forms.DateTimeInput):
+    input_type = "datetime-local"
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(format="%Y-%m-%dT%H:%M", **kwargs)
+
+
+def _money(label: Any, **kwargs: Any) -> forms.DecimalField:
+    return forms.DecimalField(label=label, max_digits=14, decimal_places=2, **kwargs)
+
+
+class CreditProfileForm(StyledForm):
+    credit_limit = _money(_("Credit limit"), min_value=0)
+    payment_term_days = forms.IntegerField(
+        label=_("Payment term (days)"), min_value=0, max_value=365
+    )
+    overdue_days = forms.IntegerField(
+        label=_("Overdue tolerance (days)"), min_value=0, max_value=365, initial=30
+    )
+    overdue_amount = _money(_("Overdue amount tolerated"), min_value=0, required=False)
+    overdue_mode = forms.ChoiceField(
+        label=_("When overdue beyond tolerance"),
+        choices=OverdueMode.choices,
+        initial=OverdueMode.HOLD,
+    )
+
+
+class NewProfileForm(CreditProfileForm):
+    """A credit profile for a buyer that has no position with the seller yet."""
+
+    seller = forms.TypedChoiceField(label=_("Seller"), coerce=int)
+    buyer = forms.CharField(label=_("Buyer (org code)"), max_length=32)
+    field_order = ["seller", "buyer"]
+
+    def __init__(self, *args: Any, sellers: list[tuple[int, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["seller"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = sellers
+
+
+class TemporaryLimitForm(StyledForm):
+    amount = _money(_("Amount"))
+    valid_from = forms.DateTimeField(label=_("Valid from"), widget=DateTimeInput())
+    valid_until = forms.DateTimeField(label=_("Valid until (not included)"), widget=DateTimeInput())
+    reason = forms.CharField(label=_("Reason"), max_length=200)
+
+
+class PaymentForm(StyledForm):
+    amount = _money(_("Amount"))
+    method = forms.ChoiceField(label=_("Method"), choices=PaymentMethod.choices)
+    received_on = forms.DateField(label=_("Received on"), widget=DateInput())
+    reference = forms.CharField(label=_("Bank reference"), max_length=80, required=False)
+    allocate = forms.ChoiceField(
+        label=_("Apply to"),
+        choices=[
+            (ALLOCATE_OLDEST, _("Open invoices, oldest first (the rest to prepaid)")),
+            (ALLOCATE_PREPAID, _("The prepaid balance only (top-up)")),
+        ],
+        initial=ALLOCATE_OLDEST,
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["received_on"].initial = timezone.localdate
+
+
+class AdjustmentForm(StyledForm):
+    account = forms.ChoiceField(
+        label=_("Balance"),
+        choices=[(a.value, a.label) for a in Account if a != Account.FROZEN],
+    )
+    amount = _money(_("Amount (negative to take off)"))
+    reason = forms.CharField(label=_("Reason"), max_length=200)
+
+
+class SlipForm(StyledForm):
+    amount = _money(_("Amount transferred"))
+    received_on = forms.DateField(label=_("Transferred on"), widget=DateInput())
+    reference = forms.CharField(label=_("Bank reference"), max_length=80, required=False)
+    slip = forms.FileField(
+        label=_("Transfer slip (JPG, PNG or PDF, at most 5 MB)"),
+        widget=forms.ClearableFileInput(attrs={"accept": ".jpg,.jpeg,.png,.pdf"}),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["received_on"].initial = timezone.localdate
+
+    def clean_received_on(self) -> Any:
+        day = self.cleaned_data["received_on"]
+        if day > timezone.localdate():
+            raise forms.ValidationError(_("A transfer cannot be made in the future."))
+        return day
+
+    def clean_slip(self) -> Any:
+        upload = self.cleaned_data["slip"]
+        name = str(upload.name or "")
+        ext = name.rsplit(".", 1)[-1].lower() if "." in name else ""
+        head = upload.read(16)
+        upload.seek(0)
+        if ext not in SLIP_SIGNATURES or not head.startswith(SLIP_SIGNATURES[ext]):
+            raise forms.ValidationError(_("Upload a JPG, PNG or PDF file."))
+        if upload.size > MAX_SLIP_BYTES:
+            raise forms.ValidationError(
+                _("The file is larger than %(mb)s MB."), params={"mb": MAX_SLIP_BYTES >> 20}
+            )
+        return upload
+
+
+class RejectForm(StyledForm):
+    reason = forms.CharField(label=_("Reason"), max_length=200)
+
+
+class LedgerFilterForm(StyledForm):
+    account = forms.ChoiceField(
+        label=_("Balance"), choices=BLANK + list(Account.choices), required=False
+    )
+    kind = forms.ChoiceField(
+        label=_("Kind"), choices=BLANK + list(EntryKind.choices), required=False
+    )
+    since = forms.DateField(label=_("From"), required=False, widget=DateInput())
+    until = forms.DateField(label=_("To"), required=False, widget=DateInput())
