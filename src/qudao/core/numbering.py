@@ -42,8 +42,10 @@ def next_number(doc_type: str, *, at: datetime | None = None) -> str:
             try:
                 with transaction.atomic():
                     cursor.execute(f'CREATE SEQUENCE IF NOT EXISTS "{name}"')
-            except IntegrityError:
-                pass  # a concurrent transaction created it first
+            except DatabaseError:
+                # a concurrent transaction created it first (PostgreSQL reports a unique
+                # violation or "already exists", depending on timing); nextval below decides
+                pass
             cursor.execute("SELECT nextval(%s)", [name])
             value = cursor.fetchone()[0]
     return _format(doc_type, year, value)
