@@ -11,7 +11,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from qudao.core.errors import NotFound, ValidationFailed, check_transition
+from qudao.accounts.constants import VIEW_FINANCE
+from qudao.core.errors import NotFound, PermissionDenied, ValidationFailed, check_transition
 from qudao.core.numbering import next_gapless_number, next_number
 from qudao.core.services import audit_record
 from qudao.finance.constants import (
@@ -212,9 +213,16 @@ def payment_submit_slip(
     reference: str,
     slip: Any = None,
 ) -> Payment:
-    """The buyer reports a bank transfer (with its slip); finance confirms or rejects it."""
-    scope.require(actor, "finance.view_position", position.buyer)
+    """The buyer's own people report a bank transfer (with its slip); the seller's finance
+    confirms or rejects it. Someone above both sides (a region manager) only reads."""
+    scope.require(actor, VIEW_FINANCE, position.buyer)
+    if scope.can(actor, VIEW_FINANCE, position.seller):
+        raise PermissionDenied(_("The seller's side records payments directly."))
     value = _amount(amount)
+    if received_on > timezone.localdate():
+        raise ValidationFailed(
+            _("A payment cannot be received in the future."), code="future_payment"
+        )
     payment = Payment.objects.create(
         position=position,
         number=next_number("PAY"),

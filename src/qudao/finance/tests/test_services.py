@@ -363,3 +363,36 @@ def test_ledgers_equal_balances(net, fin):
     assert [(m.account, m.balance, m.ledger_sum) for m in selectors.ledger_mismatches()] == [
         ("prepaid", D("1.00"), D("50.00"))
     ]
+
+
+def test_only_the_buyers_people_report_transfers(net, fin):
+    from qudao.finance.models import Payment as PaymentModel
+
+    position = _position(net)
+    with pytest.raises(PermissionDenied):  # above both sides: reads only
+        services.payment_submit_slip(
+            actor=net.region_east,
+            position=position,
+            amount="10",
+            received_on=date(2026, 11, 1),
+            reference="x",
+        )
+    with pytest.raises(ValidationFailed) as exc:
+        services.payment_submit_slip(
+            actor=net.dealer1_admin,
+            position=position,
+            amount="10",
+            received_on=timezone.localdate() + timedelta(days=1),
+            reference="x",
+        )
+    assert exc.value.code == "future_payment"
+    assert not PaymentModel.objects.exists()
+    payment = services.payment_submit_slip(
+        actor=net.dealer1_admin,
+        position=position,
+        amount="10",
+        received_on=date(2026, 11, 1),
+        reference="ICBC-1",
+    )
+    assert (payment.status, payment.amount) == ("pending", D("10.00"))
+    assert _position(net).receivable_balance == D("0.00")  # nothing moves before finance
