@@ -128,6 +128,7 @@ def _apply(
     kind: str,
     payment: Payment | None = None,
     credit_note: Invoice | None = None,
+    rest_kind: str = EntryKind.OVERPAYMENT,
 ) -> None:
     allocated = Decimal("0.00")
     for invoice, take in plan:
@@ -143,7 +144,7 @@ def _apply(
         _post(
             position,
             Account.PREPAID,
-            EntryKind.OVERPAYMENT,
+            rest_kind,
             total - allocated,
             actor=actor,
             doc=doc,
@@ -192,6 +193,8 @@ def payment_record(
         doc=Doc("payment", str(payment.pk), payment.number),
         kind=EntryKind.PAYMENT,
         payment=payment,
+        # a deliberate top-up reads as one in the ledger, not as money left over
+        rest_kind=EntryKind.TOPUP if to_prepaid else EntryKind.OVERPAYMENT,
     )
     audit_record(
         actor=actor,

@@ -136,7 +136,7 @@ def test_ledger_filters_by_account_and_kind(client, net, seeded):
     client.force_login(seeded.fin)
     url = f"/finance/positions/{seeded.position.pk}/"
     prepaid = client.get(url, {"account": "prepaid"}).context["page"].object_list
-    assert [(e.kind, e.amount) for e in prepaid] == [("overpayment", D("800.00"))]
+    assert [(e.kind, e.amount) for e in prepaid] == [("topup", D("800.00"))]
     invoices = client.get(url, {"kind": "invoice"}).context["page"].object_list
     assert sorted(e.amount for e in invoices) == [D("1500.00"), D("2000.00"), D("3000.00")]
     today = timezone.localdate()

@@ -1,7 +1,7 @@
 """Pricing test data: SKUs (plain catalogue rows) and lists built through pricing services."""
 
 import itertools
-from decimal import Decimal  # noqa: F401  (tests use pf.Decimal)
+from decimal import Decimal
 from typing import Any
 
 from qudao.catalog.models import Category, Product, Sku
@@ -9,7 +9,7 @@ from qudao.core.text import search_text
 from qudao.network.models import Org
 from qudao.network.tests.factories import system_actor
 from qudao.pricing import services
-from qudao.pricing.models import PriceControl, PriceList  # noqa: F401  (tests use pf.*)
+from qudao.pricing.models import PriceList
 
 _n = itertools.count(1)
 

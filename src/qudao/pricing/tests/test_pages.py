@@ -1,11 +1,12 @@
 import io
+from decimal import Decimal
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from qudao.core.spreadsheet import workbook_bytes
-from qudao.pricing.models import PriceListItem
+from qudao.pricing.models import PriceControl, PriceList, PriceListItem
 from qudao.pricing.tests import factories as pf
 
 pytestmark = pytest.mark.django_db
@@ -28,13 +29,13 @@ def test_buyer_sees_its_own_price_and_breaks(client, net, priced):
     assert page.status_code == 200
     rows = page.context["rows"]
     assert [(sku.code, line.price, line.list_code) for sku, line in rows] == [
-        ("T1-48V-GRY", pf.Decimal("1900.00"), "VIP")
+        ("T1-48V-GRY", Decimal("1900.00"), "VIP")
     ]
     other = client.get(f"/pricing/shop/{net.dist1.pk}/?buyer={net.dealer1.pk}")
     assert [sku.code for sku, _line in other.context["rows"]] == ["HM-A-M", "T1-48V-GRY"]
     client.force_login(net.dealer2_admin)  # same seller, no VIP list: the standard price
     rows = client.get(f"/pricing/shop/{net.dist1.pk}/?q=T1").context["rows"]
-    assert [(sku.code, line.price) for sku, line in rows] == [("T1-48V-GRY", pf.Decimal("2000.00"))]
+    assert [(sku.code, line.price) for sku, line in rows] == [("T1-48V-GRY", Decimal("2000.00"))]
 
 
 def test_shop_page_queries_do_not_grow_with_skus(client, net, priced):
@@ -63,7 +64,7 @@ def test_explain_page_names_the_winner_and_the_losers(client, net, priced):
         "/pricing/explain/", {"seller": "D-HZ", "buyer": "DL-HZ1", "sku": "T1-48V-GRY", "qty": 10}
     )
     line = page.context["line"]
-    assert (line.price, line.list_code) == (pf.Decimal("1900.00"), "VIP")
+    assert (line.price, line.list_code) == (Decimal("1900.00"), "VIP")
     assert [(c.list_code, c.reason) for c in line.candidates] == [
         ("VIP", "won"),
         ("STD", "less_specific"),
@@ -73,7 +74,7 @@ def test_explain_page_names_the_winner_and_the_losers(client, net, priced):
 
 def test_import_page_refuses_a_bad_file_with_a_report(client, net, priced):
     client.force_login(net.admin)
-    pl = pf.PriceList.objects.get(code="STD")
+    pl = PriceList.objects.get(code="STD")
     data = workbook_bytes(["SKU编码", "价格"], [["T1-48V-GRY", 1999], ["NOPE", 1]])
     from django.core.files.uploadedfile import SimpleUploadedFile
 
@@ -88,7 +89,7 @@ def test_import_page_refuses_a_bad_file_with_a_report(client, net, priced):
     rows = list(load_workbook(io.BytesIO(report.content)).active.values)
     assert rows == [("行", "列", "值", "说明"), (3, "SKU编码", "NOPE", "未知的 SKU 编码。")]
     assert PriceListItem.objects.get(price_list=pl, sku__code="T1-48V-GRY", min_qty=1).price == (
-        pf.Decimal("2000.00")
+        Decimal("2000.00")
     )
 
 
@@ -101,7 +102,7 @@ def test_dealer_admin_manages_its_own_lists_only(client, net, priced):
         {"code": "STORE", "name": "门店价", "target": "default", "priority": 0, "is_active": "on"},
     )
     assert page.status_code == 302
-    assert pf.PriceList.objects.get(code="STORE").seller == net.dealer1
+    assert PriceList.objects.get(code="STORE").seller == net.dealer1
 
 
 def test_a_parts_only_link_shows_spare_parts_only(client, net, priced):
@@ -116,7 +117,7 @@ def test_a_parts_only_link_shows_spare_parts_only(client, net, priced):
     )
     client.force_login(net.dealer1_admin)
     rows = client.get(f"/pricing/shop/{net.hq.pk}/").context["rows"]
-    assert [(sku.code, line.price) for sku, line in rows] == [("HM-A-M", pf.Decimal("70.00"))]
+    assert [(sku.code, line.price) for sku, line in rows] == [("HM-A-M", Decimal("70.00"))]
 
 
 def test_price_list_pages_run_a_constant_number_of_queries(client, net, priced):
@@ -164,9 +165,9 @@ def test_price_control_pages_are_the_brands(client, net, priced):
         {"floor_distributor": "1800", "suggested_retail": "2599.00"},
     )
     assert saved.status_code == 302
-    control = pf.PriceControl.objects.get(sku=bike)
+    control = PriceControl.objects.get(sku=bike)
     assert (control.floor_distributor, control.suggested_retail, control.floor_dealer) == (
-        pf.Decimal("1800.00"),
-        pf.Decimal("2599.00"),
+        Decimal("1800.00"),
+        Decimal("2599.00"),
         None,
     )
