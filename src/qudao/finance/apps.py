@@ -8,4 +8,14 @@ class FinanceConfig(AppConfig):
     verbose_name = _("Finance")
 
     def ready(self) -> None:
+        from qudao.core.ledgers import LedgerCheck, register
         from qudao.finance import widgets  # noqa: F401  (registration)
+        from qudao.finance.selectors import ledger_mismatches
+
+        register(
+            LedgerCheck(
+                "finance",
+                lambda: [str(m) for m in ledger_mismatches()],
+                "every balance equals the sum of its entries",
+            )
+        )

@@ -240,6 +240,12 @@ class LedgerMismatch:
     balance: Decimal
     ledger_sum: Decimal
 
+    def __str__(self) -> str:
+        return (
+            f"position {self.position_id} {self.account}: "
+            f"balance {self.balance} ≠ ledger {self.ledger_sum}"
+        )
+
 
 def ledger_mismatches() -> list[LedgerMismatch]:
     """Every (position, account) whose cached balance differs from the sum of its entries;

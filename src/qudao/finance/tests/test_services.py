@@ -1,8 +1,10 @@
+import io
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.core.management import CommandError, call_command
 from django.utils import timezone
 
 from qudao.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
@@ -363,6 +365,12 @@ def test_ledgers_equal_balances(net, fin):
     assert [(m.account, m.balance, m.ledger_sum) for m in selectors.ledger_mismatches()] == [
         ("prepaid", D("1.00"), D("50.00"))
     ]
+    out = io.StringIO()
+    with pytest.raises(CommandError, match="1 balance"):
+        call_command("check-ledgers", stdout=out)
+    assert f"finance: position {_position(net).pk} prepaid: balance 1.00 ≠ ledger 50.00" in (
+        out.getvalue()
+    )
 
 
 def test_only_the_buyers_people_report_transfers(net, fin):
