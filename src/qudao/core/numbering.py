@@ -53,6 +53,12 @@ def next_number(doc_type: str, *, at: datetime | None = None) -> str:
 
 def next_gapless_number(doc_type: str, *, at: datetime | None = None) -> str:
     """Next number without gaps: the counter row stays locked until the caller commits."""
+    return next_gapless_numbers(doc_type, 1, at=at)[0]
+
+
+def next_gapless_numbers(doc_type: str, count: int, *, at: datetime | None = None) -> list[str]:
+    """A block of `count` consecutive gap-free numbers in one counter update (bulk documents
+    such as a month's statements)."""
     year = _year(at)
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("gap-free numbers must be taken inside the document's transaction")
@@ -62,7 +68,7 @@ def next_gapless_number(doc_type: str, *, at: datetime | None = None) -> str:
     except IntegrityError:
         pass  # created by a concurrent transaction
     DocumentCounter.objects.filter(doc_type=doc_type, year=year).update(
-        last_value=F("last_value") + 1
+        last_value=F("last_value") + count
     )
-    value = DocumentCounter.objects.get(doc_type=doc_type, year=year).last_value
-    return _format(doc_type, year, value)
+    last = DocumentCounter.objects.get(doc_type=doc_type, year=year).last_value
+    return [_format(doc_type, year, value) for value in range(last - count + 1, last + 1)]

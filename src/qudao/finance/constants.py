@@ -74,3 +74,30 @@ AGEING_BUCKETS = (
     ("d61_90", 61, 90),
     ("d90_plus", 91, None),
 )
+
+
+class StatementStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    SENT = "sent", _("Sent to the buyer")
+    DISPUTED = "disputed", _("Disputed")
+    CONFIRMED = "confirmed", _("Confirmed")
+
+
+# The seller sends a draft; the buyer confirms it or disputes lines; the seller answers every
+# disputed line (and may post adjustments) and sends it again. A confirmed statement is final.
+STATEMENT_PIPELINE: dict[str, set[str]] = {
+    StatementStatus.DRAFT: {StatementStatus.SENT},
+    StatementStatus.SENT: {StatementStatus.CONFIRMED, StatementStatus.DISPUTED},
+    StatementStatus.DISPUTED: {StatementStatus.SENT},
+    StatementStatus.CONFIRMED: set(),
+}
+
+
+class LineDispute(models.TextChoices):
+    NONE = "", _("Agreed")
+    DISPUTED = "disputed", _("Disputed")
+    ANSWERED = "answered", _("Answered")
+
+
+# The balances a statement reports (frozen credit is a hold on the limit, not money owed).
+STATEMENT_ACCOUNTS = (Account.RECEIVABLE, Account.PREPAID, Account.REBATE)

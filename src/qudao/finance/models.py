@@ -10,9 +10,11 @@ from qudao.finance.constants import (
     Account,
     EntryKind,
     InvoiceKind,
+    LineDispute,
     OverdueMode,
     PaymentMethod,
     PaymentStatus,
+    StatementStatus,
 )
 
 ZERO = Decimal("0.00")
@@ -249,3 +251,109 @@ class Allocation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.amount} → {self.invoice_id}"
+
+
+class Statement(models.Model):
+    """对账单: one position's month, drawn from the ledger — opening balances, every entry of
+    the month (its lines), closing balances. Opening + lines = closing per account."""
+
+    position = models.ForeignKey(Position, on_delete=models.PROTECT, related_name="statements")
+    period = models.DateField(_("month"), help_text="the first day of the month")
+    number = models.CharField(_("number"), max_length=40, unique=True)
+    status = models.CharField(
+        _("status"), max_length=12, choices=StatementStatus.choices, default=StatementStatus.DRAFT
+    )
+    opening_receivable = MoneyField(_("opening receivables"))
+    opening_prepaid = MoneyField(_("opening prepaid balance"))
+    opening_rebate = MoneyField(_("opening rebate balance"))
+    closing_receivable = MoneyField(_("closing receivables"))
+    closing_prepaid = MoneyField(_("closing prepaid balance"))
+    closing_rebate = MoneyField(_("closing rebate balance"))
+    generated_at = models.DateTimeField(_("generated at"))
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    confirmed_at = models.DateTimeField(_("confirmed at"), null=True, blank=True)
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("confirmed by"),
+    )
+
+    class Meta:
+        verbose_name = _("statement")
+        ordering = ["-period", "id"]
+        indexes = [models.Index(fields=["period", "status"])]
+        constraints = [
+            models.UniqueConstraint(fields=["position", "period"], name="statement_month_unique"),
+            models.CheckConstraint(
+                condition=Q(status__in=StatementStatus.values), name="statement_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(period__day=1), name="statement_period_first_of_month"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+    def opening(self, account: str) -> Decimal:
+        return getattr(self, f"opening_{account}")
+
+    def closing(self, account: str) -> Decimal:
+        return getattr(self, f"closing_{account}")
+
+
+class StatementLine(models.Model):
+    """One ledger entry on a statement, with the buyer's dispute of it."""
+
+    statement = models.ForeignKey(Statement, on_delete=models.CASCADE, related_name="lines")
+    entry = models.ForeignKey(LedgerEntry, on_delete=models.PROTECT, related_name="+")
+    dispute = models.CharField(
+        _("dispute"), max_length=10, choices=LineDispute.choices, default="", blank=True
+    )
+
+    class Meta:
+        verbose_name = _("statement line")
+        ordering = ["entry__created_at", "entry_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["statement", "entry"], name="statement_line_unique"),
+            models.CheckConstraint(
+                condition=Q(dispute__in=LineDispute.values), name="statement_line_dispute_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.statement_id}:{self.entry_id}"
+
+
+class StatementComment(models.Model):
+    """The exchange on a statement, kept: the buyer's disputes and the seller's answers (with
+    the adjustment an answer posted, if any)."""
+
+    statement = models.ForeignKey(Statement, on_delete=models.CASCADE, related_name="comments")
+    line = models.ForeignKey(
+        StatementLine, null=True, blank=True, on_delete=models.CASCADE, related_name="comments"
+    )
+    side = models.CharField(max_length=6, choices=[("buyer", _("Buyer")), ("seller", _("Seller"))])
+    text = models.TextField(_("comment"), max_length=1000)
+    adjustment = models.ForeignKey(
+        LedgerEntry, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("statement comment")
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(side__in=["buyer", "seller"]), name="statement_comment_side_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.text[:40]

@@ -1,4 +1,5 @@
-"""Reads of finance: positions with their credit numbers, ledgers, ageing, overdue lists."""
+"""Reads of finance: positions with their credit numbers, ledgers, ageing, overdue lists,
+statements."""
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -15,8 +16,27 @@ from qudao.accounts.constants import MANAGE_FINANCE, VIEW_FINANCE
 from qudao.core.errors import NotFound
 from qudao.core.errors import PermissionDenied as DomainPermissionDenied
 from qudao.core.money import money
-from qudao.finance.constants import AGEING_BUCKETS, Account, InvoiceKind, Outcome, OverdueMode
-from qudao.finance.models import BALANCE_FIELD, Invoice, LedgerEntry, Position, TemporaryLimit
+from qudao.core.text import normalize_query
+from qudao.finance.constants import (
+    AGEING_BUCKETS,
+    STATEMENT_ACCOUNTS,
+    Account,
+    InvoiceKind,
+    LineDispute,
+    Outcome,
+    OverdueMode,
+    StatementStatus,
+)
+from qudao.finance.models import (
+    BALANCE_FIELD,
+    Invoice,
+    LedgerEntry,
+    Position,
+    Statement,
+    StatementComment,
+    StatementLine,
+    TemporaryLimit,
+)
 from qudao.network import scope
 
 ZERO = Decimal("0.00")
@@ -387,3 +407,82 @@ def open_invoices(*, position: Position) -> QuerySet[Invoice]:
     return position.invoices.filter(kind=InvoiceKind.INVOICE, open_amount__gt=0).order_by(
         "due_on", "issued_on", "id"
     )
+
+
+# --- statements ------------------------------------------------------------------------
+
+
+def statement_list_for_actor(
+    *, actor: Any, period: date | None = None, status: str = "", q: str = ""
+) -> QuerySet[Statement]:
+    """Statements of the positions the actor sees the money of: all of a seller's (with a
+    finance right on the seller's side), and the buyer's own once they have been sent."""
+    visible = finance_q(actor, "position__seller__path") | (
+        finance_q(actor, "position__buyer__path") & ~Q(status=StatementStatus.DRAFT)
+    )
+    qs = Statement.objects.filter(visible).select_related("position__buyer", "position__seller")
+    if period:
+        qs = qs.filter(period=period.replace(day=1))
+    if status:
+        qs = qs.filter(status=status)
+    if q:
+        qs = qs.filter(
+            Q(position__buyer__search_text__contains=normalize_query(q))
+            | Q(position__buyer__code__iexact=q)
+            | Q(number__iexact=q)
+        )
+    return qs.order_by("-period", "position__seller__path", "position__buyer__path")
+
+
+def statement_get(*, actor: Any, statement_id: int) -> Statement:
+    found = statement_list_for_actor(actor=actor).filter(pk=statement_id).first()
+    if found is None:
+        raise NotFound
+    return found
+
+
+def statement_for_seller(*, actor: Any, statement_id: int) -> Statement:
+    statement = statement_get(actor=actor, statement_id=statement_id)
+    if not scope.can(actor, MANAGE_FINANCE, statement.position.seller):
+        raise DomainPermissionDenied
+    return statement
+
+
+@dataclass
+class StatementView:
+    """A statement with its lines (each with its comments) and per-account totals."""
+
+    statement: Statement
+    lines: list[StatementLine]
+    comments: list[StatementComment]
+    accounts: list[dict[str, Any]]
+
+    @property
+    def disputed(self) -> int:
+        return sum(1 for line in self.lines if line.dispute == LineDispute.DISPUTED)
+
+
+def statement_view(statement: Statement) -> StatementView:
+    """Three queries: lines with their entries, comments with authors, nothing per line."""
+    lines = list(statement.lines.select_related("entry").order_by("entry__created_at", "entry_id"))
+    comments = list(statement.comments.select_related("author", "adjustment"))
+    by_line: dict[int, list[StatementComment]] = {}
+    for comment in comments:
+        if comment.line_id:
+            by_line.setdefault(comment.line_id, []).append(comment)
+    for line in lines:
+        line.thread = by_line.get(line.pk, [])  # type: ignore[attr-defined]
+    accounts = []
+    for account in STATEMENT_ACCOUNTS:
+        moved = [line.entry.amount for line in lines if line.entry.account == account]
+        accounts.append(
+            {
+                "account": account,
+                "label": Account(account).label,
+                "opening": statement.opening(account),
+                "debits": sum((a for a in moved if a > 0), ZERO),
+                "credits": sum((-a for a in moved if a < 0), ZERO),
+                "closing": statement.closing(account),
+            }
+        )
+    return StatementView(statement, lines, comments, accounts)

@@ -7,7 +7,8 @@ The package by sub-domain: `_ledger` (the document an entry belongs to, the erro
 checking, posting an entry with its balance, the seller-side check, outbox events), `credit`
 (profiles, temporary limits, freeze / release with the check's refusal text), `balances`
 (order debits, rebate credits, refunds, adjustments, reversals) and `receivables` (invoices,
-credit notes, payments and their allocation to open invoices).
+credit notes, payments and their allocation to open invoices) and `statements` (对账单 and
+the months they close).
 """
 
 from qudao.finance.services._ledger import CreditHold, CreditRefused, Doc, InsufficientBalance
@@ -33,6 +34,15 @@ from qudao.finance.services.receivables import (
     payment_reject,
     payment_submit_slip,
 )
+from qudao.finance.services.statements import (
+    GenerateResult,
+    period_check_open,
+    statement_answer,
+    statement_confirm,
+    statement_dispute,
+    statement_send,
+    statements_generate,
+)
 
 __all__ = [
     "PROFILE_FIELDS",
@@ -55,4 +65,11 @@ __all__ = [
     "rebate_credit",
     "refund",
     "temporary_limit_grant",
+    "GenerateResult",
+    "period_check_open",
+    "statement_answer",
+    "statement_confirm",
+    "statement_dispute",
+    "statement_send",
+    "statements_generate",
 ]

@@ -26,6 +26,7 @@ from qudao.finance.constants import (
 from qudao.finance.locks import lock_position
 from qudao.finance.models import Allocation, Invoice, Payment, Position
 from qudao.finance.services._ledger import Doc, _amount, _event, _post, _seller_side
+from qudao.finance.services.statements import period_check_open
 from qudao.network import scope
 from qudao.network.models import Org
 
@@ -45,6 +46,7 @@ def invoice_post(
     value = _amount(amount)
     position = lock_position(buyer=buyer, seller=seller)
     issued = issued_on or timezone.localdate()
+    period_check_open(position, issued)
     invoice = Invoice.objects.create(
         position=position,
         kind=InvoiceKind.INVOICE,
@@ -174,6 +176,7 @@ def payment_record(
             _("A payment cannot be received in the future."), code="future_payment"
         )
     locked = lock_position(buyer=position.buyer, seller=position.seller)
+    period_check_open(locked, received_on)
     payment = Payment.objects.create(
         position=locked,
         number=next_number("PAY"),
@@ -226,6 +229,7 @@ def payment_submit_slip(
         raise ValidationFailed(
             _("A payment cannot be received in the future."), code="future_payment"
         )
+    period_check_open(position, received_on)
     payment = Payment.objects.create(
         position=position,
         number=next_number("PAY"),
@@ -256,6 +260,7 @@ def payment_confirm(
     locked = lock_position(buyer=payment.position.buyer, seller=payment.position.seller)
     payment = Payment.objects.select_for_update().get(pk=payment.pk)
     check_transition(PAYMENT_PIPELINE, payment.status, PaymentStatus.CONFIRMED)
+    period_check_open(locked, payment.received_on)
     payment.status = PaymentStatus.CONFIRMED
     payment.save(update_fields=["status"])
     plan = _plan_allocations(locked, payment.amount, allocations)
