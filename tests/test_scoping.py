@@ -18,7 +18,14 @@ from qudao.catalog.tests import factories as cf
 from qudao.core.models import AuditEvent, Notification, OutboxEvent
 from qudao.core.services import notification_create
 from qudao.finance import services as finance_services
-from qudao.finance.models import LedgerEntry, Payment, Position
+from qudao.finance.models import (
+    LedgerEntry,
+    Payment,
+    Position,
+    Statement,
+    StatementComment,
+)
+from qudao.finance.tests.helpers import at, backdate, last_month
 from qudao.network import services
 from qudao.network.models import Membership, Org, SupplyLink
 from qudao.network.tests import factories as f
@@ -79,7 +86,18 @@ def outsider(net):
         received_on=position.updated_at.date(),
         reference="GZXL-PAY",
     )
+    month = last_month()
+    entry = finance_services.rebate_credit(
+        actor=gz_fin, position=position, amount="1234.56", memo="GZXL-REBATE"
+    )
+    backdate([entry], at(month))
+    finance_services.statements_generate(actor=gz_fin, seller=net.dist2, period=month)
+    statement = finance_services.statement_send(
+        actor=gz_fin, statement=Statement.objects.get(position=position)
+    )
     return {
+        "statement_id": statement.pk,
+        "line_id": statement.lines.get().pk,
         "position_id": position.pk,
         "payment_id": payment.pk,
         "price_list_id": price_list.pk,
@@ -99,7 +117,16 @@ def outsider(net):
     }
 
 
-SECRETS = ("广州迅力", "DL-GZ1", "外部令牌", "GZXL-PL", "1234.56", "未上市", "GZXL-PAY")
+SECRETS = (
+    "广州迅力",
+    "DL-GZ1",
+    "外部令牌",
+    "GZXL-PL",
+    "1234.56",
+    "未上市",
+    "GZXL-PAY",
+    "GZXL-REBATE",
+)
 SCOPED = (
     "org_id",
     "parent_id",
@@ -112,6 +139,8 @@ SCOPED = (
     "seller_id",
     "position_id",
     "payment_id",
+    "statement_id",
+    "line_id",
 )
 REFERENCE = ("sku_id", "product_id", "category_id")
 SAMPLES: dict[str, Callable[[dict[str, int]], int]] = {
@@ -132,6 +161,8 @@ def _state() -> tuple[Any, ...]:
             )
         ),
         list(Payment.objects.order_by("pk").values_list("pk", "status")),
+        list(Statement.objects.order_by("pk").values_list("pk", "status")),
+        StatementComment.objects.count(),
         LedgerEntry.objects.count(),
         list(Sku.objects.order_by("pk").values_list("pk", "name", "status", "barcode")),
         list(Product.objects.order_by("pk").values_list("pk", "name", "status")),

@@ -1,5 +1,6 @@
 from typing import Any
 
+from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Status
@@ -9,8 +10,8 @@ from qudao.accounts.constants import MANAGE_FINANCE
 from qudao.core.errors import NotFound, PermissionDenied, ValidationFailed
 from qudao.core.money import money
 from qudao.core.types import ApiRequest
-from qudao.finance import selectors, services
-from qudao.finance.models import Invoice, Payment, TemporaryLimit
+from qudao.finance import exports, selectors, services
+from qudao.finance.models import Invoice, Payment, Statement, TemporaryLimit
 from qudao.finance.schemas import (
     AllocationIn,
     CreditCheckIn,
@@ -29,6 +30,13 @@ from qudao.finance.schemas import (
     PositionFilters,
     PositionOut,
     PositionPageOut,
+    StatementAnswerIn,
+    StatementDetailOut,
+    StatementDisputeIn,
+    StatementFilters,
+    StatementGenerateIn,
+    StatementGenerateOut,
+    StatementOut,
     TemporaryLimitIn,
     TemporaryLimitOut,
 )
@@ -296,3 +304,117 @@ def credit_check(request: ApiRequest, payload: CreditCheckIn) -> dict[str, Any]:
         )
     decision = selectors.credit_check(position=position, amount=money(amount))
     return {**decision.__dict__, "ok": decision.ok}
+
+
+# --- statements ------------------------------------------------------------------------
+
+
+def _comment_out(c: Any) -> dict[str, Any]:
+    return {
+        "id": c.pk,
+        "line_id": c.line_id,
+        "side": c.side,
+        "text": c.text,
+        "author": str(c.author or ""),
+        "adjustment": c.adjustment,
+        "created_at": c.created_at,
+    }
+
+
+def _statement_detail(statement: Statement) -> Statement:
+    view = selectors.statement_view(statement)
+    statement.account_rows = view.accounts  # type: ignore[attr-defined]
+    statement.line_rows = [  # type: ignore[attr-defined]
+        {
+            "id": line.pk,
+            "dispute": line.dispute,
+            "entry": line.entry,
+            "comments": [_comment_out(c) for c in line.thread],  # type: ignore[attr-defined]
+        }
+        for line in view.lines
+    ]
+    return statement
+
+
+@router.get("/statements", response=list[StatementOut])
+@paginate(PageNumberPagination)
+def statement_list(request: ApiRequest, filters: Query[StatementFilters]):  # type: ignore[no-untyped-def]
+    """Statements of the positions the actor sees the money of; the buyer's side sees its
+    own once sent."""
+    qs = selectors.statement_list_for_actor(
+        actor=request.auth, period=filters.period, status=filters.status, q=filters.q
+    )
+    return qs
+
+
+@router.post("/statements/generate", response=StatementGenerateOut)
+def statement_generate(request: ApiRequest, payload: StatementGenerateIn) -> dict[str, Any]:
+    """Draw a finished month's statements of all the seller's buyers (drafts are redrawn)."""
+    seller = org_get(actor=request.auth, org_id=payload.seller_id)
+    result = services.statements_generate(actor=request.auth, seller=seller, period=payload.period)
+    return result.__dict__
+
+
+@router.get("/statements/{statement_id}", response=StatementDetailOut)
+def statement_detail(request: ApiRequest, statement_id: int) -> Statement:
+    return _statement_detail(selectors.statement_get(actor=request.auth, statement_id=statement_id))
+
+
+def _statement_action(request: ApiRequest, statement_id: int, action: Any) -> Statement:
+    statement = selectors.statement_get(actor=request.auth, statement_id=statement_id)
+    action(actor=request.auth, statement=statement)
+    statement.refresh_from_db()
+    return _statement_detail(statement)
+
+
+@router.post("/statements/{statement_id}/send", response=StatementDetailOut)
+def statement_send(request: ApiRequest, statement_id: int) -> Statement:
+    return _statement_action(request, statement_id, services.statement_send)
+
+
+@router.post("/statements/{statement_id}/confirm", response=StatementDetailOut)
+def statement_confirm(request: ApiRequest, statement_id: int) -> Statement:
+    return _statement_action(request, statement_id, services.statement_confirm)
+
+
+@router.post("/statements/{statement_id}/dispute", response=StatementDetailOut)
+def statement_dispute(
+    request: ApiRequest, statement_id: int, payload: StatementDisputeIn
+) -> Statement:
+    disputes = [(row.line_id, row.comment) for row in payload.lines]
+    return _statement_action(
+        request,
+        statement_id,
+        lambda **kw: services.statement_dispute(disputes=disputes, **kw),
+    )
+
+
+@router.post("/statements/{statement_id}/lines/{line_id}/answer", response=StatementDetailOut)
+def statement_answer(
+    request: ApiRequest, statement_id: int, line_id: int, payload: StatementAnswerIn
+) -> Statement:
+    return _statement_action(
+        request,
+        statement_id,
+        lambda **kw: services.statement_answer(
+            line_id=line_id,
+            text=payload.text,
+            adjust_account=payload.adjust_account or "",
+            adjust_amount=payload.adjust_amount,
+            **kw,
+        ),
+    )
+
+
+@router.get("/statements/{statement_id}/pdf", response={200: None})
+def statement_pdf(request: ApiRequest, statement_id: int) -> HttpResponse:
+    """The statement as a PDF (Chinese fonts embedded)."""
+    statement = selectors.statement_get(actor=request.auth, statement_id=statement_id)
+    return exports.statement_download(selectors.statement_view(statement), "pdf")
+
+
+@router.get("/statements/{statement_id}/xlsx", response={200: None})
+def statement_xlsx(request: ApiRequest, statement_id: int) -> HttpResponse:
+    """The statement as an Excel workbook."""
+    statement = selectors.statement_get(actor=request.auth, statement_id=statement_id)
+    return exports.statement_download(selectors.statement_view(statement), "xlsx")

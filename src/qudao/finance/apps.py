@@ -9,7 +9,7 @@ class FinanceConfig(AppConfig):
 
     def ready(self) -> None:
         from qudao.core.ledgers import LedgerCheck, register
-        from qudao.finance import widgets  # noqa: F401  (registration)
+        from qudao.finance import handlers, widgets  # noqa: F401  (registration)
         from qudao.finance.selectors import ledger_mismatches
 
         register(

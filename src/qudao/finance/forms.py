@@ -1,3 +1,4 @@
+from datetime import timedelta
 from typing import Any
 
 from django import forms
@@ -5,7 +6,13 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from qudao.core.forms import StyledForm
-from qudao.finance.constants import Account, EntryKind, OverdueMode, PaymentMethod
+from qudao.finance.constants import (
+    Account,
+    EntryKind,
+    OverdueMode,
+    PaymentMethod,
+    StatementStatus,
+)
 
 BLANK = [("", "—")]
 MAX_SLIP_BYTES = 5 * 1024 * 1024
@@ -149,3 +156,50 @@ class LedgerFilterForm(StyledForm):
     )
     since = forms.DateField(label=_("From"), required=False, widget=DateInput())
     until = forms.DateField(label=_("To"), required=False, widget=DateInput())
+
+
+class MonthField(forms.DateField):
+    """A month as <input type="month"> (YYYY-MM), cleaned to its first day."""
+
+    widget = forms.DateInput(attrs={"type": "month"}, format="%Y-%m")
+    input_formats = ["%Y-%m", "%Y-%m-%d"]
+
+
+def last_month() -> Any:
+    return (timezone.localdate().replace(day=1) - timedelta(days=1)).replace(day=1)
+
+
+class StatementGenerateForm(StyledForm):
+    seller = forms.ModelChoiceField(label=_("Seller"), queryset=None, empty_label=None)  # type: ignore[arg-type]
+    period = MonthField(label=_("Month"))
+
+    def __init__(self, *args: Any, sellers: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["seller"].queryset = sellers  # type: ignore[attr-defined]
+        self.fields["period"].initial = last_month
+
+
+class StatementFilterForm(StyledForm):
+    period = MonthField(label=_("Month"), required=False)
+    status = forms.ChoiceField(
+        label=_("Status"), required=False, choices=BLANK + list(StatementStatus.choices)
+    )
+    q = forms.CharField(label=_("Buyer or number"), required=False, max_length=60)
+
+
+class StatementAnswerForm(StyledForm):
+    text = forms.CharField(
+        label=_("Answer"), max_length=1000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    adjust_account = forms.ChoiceField(
+        label=_("Adjust balance (optional)"),
+        required=False,
+        choices=BLANK + [(a.value, a.label) for a in Account if a != Account.FROZEN],
+    )
+    adjust_amount = _money(_("Adjustment (negative to take off)"), required=False)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("adjust_amount") is not None and not data.get("adjust_account"):
+            self.add_error("adjust_account", _("Choose the balance to adjust."))
+        return data

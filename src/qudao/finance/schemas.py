@@ -203,3 +203,89 @@ class CreditDecisionOut(Schema):
     overdue_amount: Money
     max_days_overdue: int
     reasons: list[str]
+
+
+# --- statements ------------------------------------------------------------------------
+
+
+class StatementFilters(Schema):
+    period: date | None = Field(None, description="any day of the month")
+    status: str = ""
+    q: str = ""
+
+
+class StatementCommentOut(Schema):
+    id: int
+    line_id: int | None
+    side: str
+    text: str
+    author: str
+    adjustment: LedgerEntryOut | None
+    created_at: datetime
+
+
+class StatementLineOut(Schema):
+    id: int
+    dispute: str
+    entry: LedgerEntryOut
+    comments: list[StatementCommentOut]
+
+
+class StatementAccountOut(Schema):
+    account: str
+    opening: Money
+    debits: Money
+    credits: Money
+    closing: Money
+
+
+class StatementOut(Schema):
+    id: int
+    number: str
+    period: date
+    status: str
+    position_id: int
+    buyer_id: int = Field(alias="position.buyer_id")
+    buyer_name: str = Field(alias="position.buyer.name")
+    seller_id: int = Field(alias="position.seller_id")
+    seller_name: str = Field(alias="position.seller.name")
+    opening_receivable: Money
+    opening_prepaid: Money
+    opening_rebate: Money
+    closing_receivable: Money
+    closing_prepaid: Money
+    closing_rebate: Money
+    generated_at: datetime
+    sent_at: datetime | None
+    confirmed_at: datetime | None
+
+
+class StatementDetailOut(StatementOut):
+    accounts: list[StatementAccountOut] = Field(alias="account_rows")
+    lines: list[StatementLineOut] = Field(alias="line_rows")
+
+
+class StatementGenerateIn(InputSchema):
+    seller_id: int
+    period: date = Field(description="any day of the month: the whole month is drawn")
+
+
+class StatementGenerateOut(Schema):
+    created: int
+    regenerated: int
+    skipped: int
+
+
+class DisputeLineIn(InputSchema):
+    line_id: int
+    comment: str
+
+
+class StatementDisputeIn(InputSchema):
+    lines: list[DisputeLineIn] = Field(min_length=1)
+
+
+class StatementAnswerIn(InputSchema):
+    text: str
+    adjust_account: Account | None = None
+    adjust_amount: Decimal | None = Field(None, description="signed; posted as an adjustment")

@@ -38,6 +38,7 @@ from qudao.finance.models import (
     TemporaryLimit,
 )
 from qudao.network import scope
+from qudao.network.models import Org
 
 ZERO = Decimal("0.00")
 
@@ -373,6 +374,12 @@ def finance_q(actor: Any, field: str, *, own: bool = False) -> Q:
         if VIEW_FINANCE in g.permissions:
             q |= Q(**{field: g.path}) if own else Q(**{f"{field}__startswith": g.path})
     return q
+
+
+def managed_sellers(*, actor: Any) -> QuerySet[Org]:
+    """The orgs whose buyers' money the actor manages (MANAGE_FINANCE granted there)."""
+    paths = [g.path for g in scope.grants(actor) if MANAGE_FINANCE in g.permissions]
+    return scope.visible_orgs(actor).filter(path__in=paths).order_by("path")
 
 
 def position_for_finance(*, actor: Any, position_id: int) -> Position:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from qudao.finance import views
+from qudao.finance import statement_views, views
 
 app_name = "finance"
 
@@ -40,4 +40,40 @@ urlpatterns = [
     ),
     path("ageing/", views.ageing, name="ageing"),
     path("overdue/", views.overdue, name="overdue"),
+]
+
+urlpatterns += [
+    path("statements/", statement_views.statement_list, name="statement_list"),
+    path("statements/generate/", statement_views.statement_generate, name="statement_generate"),
+    path(
+        "statements/<int:statement_id>/",
+        statement_views.statement_detail,
+        name="statement_detail",
+    ),
+    path(
+        "statements/<int:statement_id>/send/",
+        statement_views.statement_send,
+        name="statement_send",
+    ),
+    path(
+        "statements/<int:statement_id>/confirm/",
+        statement_views.statement_confirm,
+        name="statement_confirm",
+    ),
+    path(
+        "statements/<int:statement_id>/dispute/",
+        statement_views.statement_dispute,
+        name="statement_dispute",
+    ),
+    path(
+        "statements/<int:statement_id>/lines/<int:line_id>/answer/",
+        statement_views.statement_answer,
+        name="statement_answer",
+    ),
+    path("statements/<int:statement_id>/pdf/", statement_views.statement_pdf, name="statement_pdf"),
+    path(
+        "statements/<int:statement_id>/xlsx/",
+        statement_views.statement_xlsx,
+        name="statement_xlsx",
+    ),
 ]

@@ -96,8 +96,7 @@ def position_list(request: AuthedRequest) -> HttpResponse:
 
 
 def _managed_sellers(request: AuthedRequest) -> list[Org]:
-    paths = [g.path for g in scope.grants(request.user) if MANAGE_FINANCE in g.permissions]
-    return list(scope.visible_orgs(request.user).filter(path__in=paths).order_by("path"))
+    return list(selectors.managed_sellers(actor=request.user))
 
 
 @login_required

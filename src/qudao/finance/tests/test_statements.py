@@ -1,7 +1,7 @@
 """Statements (对账单): drawn from the ledger per (buyer, seller, month), sent, confirmed or
 disputed line by line, answered with an adjustment; the months they close."""
 
-from datetime import date, datetime, timedelta
+from datetime import timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -20,69 +20,12 @@ from qudao.finance.models import (
     StatementComment,
     StatementLine,
 )
+from qudao.finance.tests.helpers import at, backdate
 from qudao.network.tests import factories as f
 
 pytestmark = pytest.mark.django_db
 SH = ZoneInfo("Asia/Shanghai")
 D = Decimal
-
-
-def last_month() -> date:
-    return (timezone.localdate().replace(day=1) - timedelta(days=1)).replace(day=1)
-
-
-def _at(day: date, hour: int = 10) -> datetime:
-    return datetime(day.year, day.month, day.day, hour, tzinfo=SH)
-
-
-def _backdate(entries, when: datetime) -> None:
-    LedgerEntry.objects.filter(pk__in=[e.pk for e in entries]).update(created_at=when)
-
-
-@pytest.fixture
-def fin(net):
-    user = f.member(net.dist1, "finance", username="fin")
-    for buyer in (net.dealer1, net.dealer2):
-        services.credit_profile_set(
-            actor=user,
-            buyer=buyer,
-            seller=net.dist1,
-            data={"credit_limit": "100000", "payment_term_days": 30},
-        )
-    return user
-
-
-@pytest.fixture
-def month(net, fin):
-    """dealer1 with dist1: before last month an invoice of 1000 (opening receivable 1000);
-    in last month an invoice of 2500 and a payment of 1200 (1000 + 200 of the new one) and
-    a rebate credit of 300; this month an invoice of 50 that last month's statement omits."""
-    month = last_month()
-    position = Position.objects.get(buyer=net.dealer1, seller=net.dist1)
-    old = services.invoice_post(
-        actor=fin,
-        buyer=net.dealer1,
-        seller=net.dist1,
-        amount="1000",
-        issued_on=month - timedelta(days=20),
-    )
-    _backdate(LedgerEntry.objects.filter(doc_number=old.number), _at(month - timedelta(days=20)))
-    new = services.invoice_post(
-        actor=fin, buyer=net.dealer1, seller=net.dist1, amount="2500", issued_on=month
-    )
-    _backdate(LedgerEntry.objects.filter(doc_number=new.number), _at(month))
-    payment = services.payment_record(
-        actor=fin,
-        position=position,
-        amount="1200",
-        method="bank_transfer",
-        received_on=month + timedelta(days=9),
-    )
-    _backdate(LedgerEntry.objects.filter(doc_number=payment.number), _at(month + timedelta(9)))
-    rebate = services.rebate_credit(actor=fin, position=position, amount="300", memo="Q3 返利")
-    _backdate([rebate], _at(month + timedelta(days=14)))
-    services.invoice_post(actor=fin, buyer=net.dealer1, seller=net.dist1, amount="50")
-    return month
 
 
 def _statement(net) -> Statement:
@@ -124,7 +67,7 @@ def test_generation_runs_a_fixed_number_of_queries(net, fin, month):
         )
         position = Position.objects.get(buyer=buyer, seller=net.dist1)
         entry = services.rebate_credit(actor=fin, position=position, amount="10", memo="")
-        _backdate([entry], _at(month + timedelta(days=3)))
+        backdate([entry], at(month + timedelta(days=3)))
     # the year's number counter is created by the first statement ever: not measured here
     services.statements_generate(actor=fin, seller=net.dist1, period=month - timedelta(days=1))
     with CaptureQueriesContext(connection) as ctx:
@@ -140,7 +83,7 @@ def test_generation_runs_a_fixed_number_of_queries(net, fin, month):
         )
         position = Position.objects.get(buyer=buyer, seller=net.dist1)
         entry = services.rebate_credit(actor=fin, position=position, amount="10", memo="")
-        _backdate([entry], _at(month + timedelta(days=3)))
+        backdate([entry], at(month + timedelta(days=3)))
     with CaptureQueriesContext(connection) as ctx:
         services.statements_generate(actor=fin, seller=net.dist1, period=month)
     assert Statement.objects.filter(period=month).count() == 13
@@ -150,10 +93,8 @@ def test_generation_runs_a_fixed_number_of_queries(net, fin, month):
 def test_drafts_are_redrawn_and_sent_ones_kept(net, fin, month):
     services.statements_generate(actor=fin, seller=net.dist1, period=month)
     statement = _statement(net)
-    late = services.rebate_credit(
-        actor=fin, position=statement.position, amount="20", memo="补记"
-    )
-    _backdate([late], _at(month + timedelta(days=20)))
+    late = services.rebate_credit(actor=fin, position=statement.position, amount="20", memo="补记")
+    backdate([late], at(month + timedelta(days=20)))
     result = services.statements_generate(actor=fin, seller=net.dist1, period=month)
     assert result == services.GenerateResult(created=0, regenerated=1, skipped=0)
     statement.refresh_from_db()
@@ -238,7 +179,7 @@ def test_bad_disputes_change_nothing(net, fin, month):
     # a line of another statement (dealer2's) cannot be disputed here
     other_position = Position.objects.get(buyer=net.dealer2, seller=net.dist1)
     entry = services.rebate_credit(actor=fin, position=other_position, amount="5", memo="")
-    _backdate([entry], _at(month + timedelta(days=2)))
+    backdate([entry], at(month + timedelta(days=2)))
     services.statements_generate(actor=fin, seller=net.dist1, period=month)
     foreign = StatementLine.objects.get(statement__position=other_position)
     mine = selectors.statement_view(statement).lines[0]
