@@ -286,4 +286,50 @@ def ageing() -> dict[str, Any]:
     }
 
 
-BENCHES = [("finance.credit_freeze", credit_freeze), ("finance.ageing", ageing)]
+def statements() -> dict[str, Any]:
+    """Last month's statements of every seller's buyers at medium scale (30 distributors'
+    dealers and HQ's distributors): drawn from scratch, then redrawn as drafts."""
+    from django.utils import timezone
+
+    from qudao.finance.models import Position, Statement, StatementLine
+    from qudao.finance.services import statements_draw
+    from qudao.network.models import Org
+
+    _medium()
+    period = (timezone.localdate().replace(day=1) - timedelta(days=1)).replace(day=1)
+    Statement.objects.filter(period=period).delete()
+    sellers = list(
+        Org.objects.filter(
+            pk__in=Position.objects.values_list("seller_id", flat=True).distinct().order_by()
+        ).order_by("path")
+    )
+
+    def draw_all() -> None:
+        for seller in sellers:
+            statements_draw(seller=seller, period=period)
+
+    start = time.perf_counter()
+    queries = count_queries(draw_all)
+    first_s = time.perf_counter() - start
+    start = time.perf_counter()
+    draw_all()  # every statement is still a draft: all redrawn
+    redraw_s = time.perf_counter() - start
+    return {
+        "value": round(first_s, 3),
+        "unit": "s",
+        "queries": queries,
+        "params": {
+            "sellers": len(sellers),
+            "statements": Statement.objects.filter(period=period).count(),
+            "lines": StatementLine.objects.filter(statement__period=period).count(),
+            "redraw_s": round(redraw_s, 3),
+            "db": db_name(),
+        },
+    }
+
+
+BENCHES = [
+    ("finance.credit_freeze", credit_freeze),
+    ("finance.ageing", ageing),
+    ("finance.statements", statements),
+]

@@ -33,15 +33,27 @@ from django.db import connection, transaction
 from django.db.models import Model, Q
 from django.utils import timezone
 
-from qudao.finance.constants import Account, EntryKind, OverdueMode, PaymentMethod, PaymentStatus
+from qudao.finance.constants import (
+    Account,
+    EntryKind,
+    LineDispute,
+    OverdueMode,
+    PaymentMethod,
+    PaymentStatus,
+    StatementStatus,
+)
 from qudao.finance.models import (
     Allocation,
     Invoice,
     LedgerEntry,
     Payment,
     Position,
+    Statement,
+    StatementComment,
+    StatementLine,
     TemporaryLimit,
 )
+from qudao.finance.services import statements_draw
 from qudao.network.constants import OrgKind, OrgStatus, SupplyKind
 from qudao.network.models import Org, SupplyLink
 from qudao.network.seed import SCALES, SeedError
@@ -525,3 +537,57 @@ def seed_finance(*, scale: str) -> dict[str, int]:
         "entries": entries,
         "overdue": sum(1 for _p, h in todo if h.days_overdue() > OVERDUE_DAYS),
     }
+
+
+# Last month's statements in the states a month-end really shows: most confirmed, some
+# waiting for the buyer, a few disputed (one line, with the buyer's comment), a few drafts.
+STATEMENT_STATES = ["confirmed"] * 6 + ["sent"] * 2 + ["disputed"] + ["draft"]
+DISPUTE_TEXT = "该笔金额与我方记录不符，请核对发货单"
+
+
+def seed_statements() -> dict[str, int]:
+    """Draw last month's statements for every seller with positions (statements_draw: the
+    set-based drawing of the service) and move them to their demo states in bulk. Idempotent:
+    a seller that has statements for that month is left alone."""
+    period = (timezone.localdate().replace(day=1) - timedelta(days=1)).replace(day=1)
+    sellers = Position.objects.values_list("seller_id", flat=True).distinct().order_by()
+    done = set(
+        Statement.objects.filter(period=period)
+        .values_list("position__seller_id", flat=True)
+        .distinct()
+    )
+    created = 0
+    for seller in Org.objects.filter(pk__in=list(sellers)).exclude(pk__in=done).order_by("path"):
+        created += statements_draw(seller=seller, period=period).created
+    drafts = list(
+        Statement.objects.filter(period=period, status=StatementStatus.DRAFT)
+        .order_by("position__seller__path", "position__buyer__path")
+        .values_list("pk", "generated_at")
+    )
+    by_state: dict[str, list[int]] = {}
+    for index, (pk, _at) in enumerate(drafts):
+        by_state.setdefault(STATEMENT_STATES[index % len(STATEMENT_STATES)], []).append(pk)
+    now = timezone.now()
+    Statement.objects.filter(pk__in=by_state.get("sent", [])).update(
+        status=StatementStatus.SENT, sent_at=now
+    )
+    Statement.objects.filter(pk__in=by_state.get("confirmed", [])).update(
+        status=StatementStatus.CONFIRMED, sent_at=now, confirmed_at=now
+    )
+    disputed = by_state.get("disputed", [])
+    Statement.objects.filter(pk__in=disputed).update(status=StatementStatus.DISPUTED, sent_at=now)
+    first_lines = {}
+    for line_id, statement_id in (
+        StatementLine.objects.filter(statement_id__in=disputed)
+        .order_by("statement_id", "entry__created_at", "entry_id")
+        .values_list("pk", "statement_id")
+    ):
+        first_lines.setdefault(statement_id, line_id)
+    StatementLine.objects.filter(pk__in=list(first_lines.values())).update(
+        dispute=LineDispute.DISPUTED
+    )
+    StatementComment.objects.bulk_create(
+        StatementComment(statement_id=s, line_id=line, side="buyer", text=DISPUTE_TEXT)
+        for s, line in first_lines.items()
+    )
+    return {"statements": created, "disputed": len(first_lines)}

@@ -3,7 +3,7 @@ from typing import Any
 from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja import Query, Router, Status
+from ninja import File, Form, Query, Router, Status, UploadedFile
 from ninja.pagination import PageNumberPagination, paginate
 
 from qudao.accounts.constants import MANAGE_FINANCE
@@ -11,6 +11,7 @@ from qudao.core.errors import NotFound, PermissionDenied, ValidationFailed
 from qudao.core.money import money
 from qudao.core.types import ApiRequest
 from qudao.finance import exports, selectors, services
+from qudao.finance.forms import SlipForm
 from qudao.finance.models import Invoice, Payment, Statement, TemporaryLimit
 from qudao.finance.schemas import (
     AllocationIn,
@@ -30,6 +31,7 @@ from qudao.finance.schemas import (
     PositionFilters,
     PositionOut,
     PositionPageOut,
+    SlipIn,
     StatementAnswerIn,
     StatementDetailOut,
     StatementDisputeIn,
@@ -236,6 +238,31 @@ def payment_record(
         reference=payload.reference,
         allocations=_allocations(payload.allocations),
         to_prepaid=payload.to_prepaid,
+    )
+    return Status(201, _payment_out(payment))
+
+
+@router.post("/positions/{position_id}/slips", response={201: PaymentOut})
+def payment_slip_submit(
+    request: ApiRequest,
+    position_id: int,
+    payload: Form[SlipIn],
+    slip: File[UploadedFile],
+) -> Status[dict[str, Any]]:
+    """The buyer reports a bank transfer with its slip (JPG, PNG or PDF, at most 5 MB;
+    multipart/form-data); the seller's finance confirms or rejects it."""
+    position = position_for_finance(actor=request.auth, position_id=position_id)
+    if not selectors.is_buyer_side(request.auth, position):
+        raise PermissionDenied(_("The seller's side records payments directly."))
+    form = SlipForm(payload.dict(), {"slip": slip})
+    if not form.is_valid():
+        raise ValidationFailed(
+            _("Check the transfer."),
+            code="invalid_slip",
+            fields={k: [str(e) for e in v] for k, v in form.errors.items()},
+        )
+    payment = services.payment_submit_slip(
+        actor=request.auth, position=position, **form.cleaned_data
     )
     return Status(201, _payment_out(payment))
 

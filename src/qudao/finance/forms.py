@@ -1,4 +1,5 @@
 from datetime import timedelta
+from decimal import Decimal
 from typing import Any
 
 from django import forms
@@ -23,7 +24,7 @@ SLIP_SIGNATURES = {
     "png": b"\x89PNG\r\n\x1a\n",
     "pdf": b"%PDF-",
 }
-ALLOCATE_OLDEST, ALLOCATE_PREPAID = "oldest", "prepaid"
+ALLOCATE_OLDEST, ALLOCATE_PREPAID, ALLOCATE_MANUAL = "oldest", "prepaid", "manual"
 
 
 class DateInput(forms.DateInput):
@@ -91,13 +92,39 @@ class PaymentForm(StyledForm):
         choices=[
             (ALLOCATE_OLDEST, _("Open invoices, oldest first (the rest to prepaid)")),
             (ALLOCATE_PREPAID, _("The prepaid balance only (top-up)")),
+            (ALLOCATE_MANUAL, _("The amounts entered below (the rest to prepaid)")),
         ],
         initial=ALLOCATE_OLDEST,
     )
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, invoices: Any = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["received_on"].initial = timezone.localdate
+        for invoice in invoices:  # one amount per open invoice, for a manual allocation
+            self.fields[f"invoice_{invoice.pk}"] = _money(
+                _("%(number)s (open ¥%(open)s)")
+                % {"number": invoice.number, "open": invoice.open_amount},
+                required=False,
+                min_value=Decimal("0.01"),
+            )
+        self.order_fields(list(self.fields))
+
+    def allocations(self) -> list[tuple[int, Any]] | None:
+        """The (invoice id, amount) pairs of a manual allocation; None otherwise."""
+        data = self.cleaned_data
+        if data.get("allocate") != ALLOCATE_MANUAL:
+            return None
+        return [
+            (int(key.removeprefix("invoice_")), value)
+            for key, value in data.items()
+            if key.startswith("invoice_") and value
+        ]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("allocate") == ALLOCATE_MANUAL and not self.allocations():
+            self.add_error("allocate", _("Enter an amount against at least one invoice."))
+        return data
 
 
 class AdjustmentForm(StyledForm):

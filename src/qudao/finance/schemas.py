@@ -289,3 +289,11 @@ class StatementAnswerIn(InputSchema):
     text: str
     adjust_account: Account | None = None
     adjust_amount: Decimal | None = Field(None, description="signed; posted as an adjustment")
+
+
+class SlipIn(InputSchema):
+    """The form fields of a transfer slip upload (multipart/form-data, with the file)."""
+
+    amount: Decimal
+    received_on: date
+    reference: str = ""

@@ -153,6 +153,7 @@ def _detail(
     ageing = position_ageing(position=position)
     ageing_rows = [(BUCKET_LABELS[name], ageing[name]) for name in BUCKETS]
     payments = list(position.payments.select_related("created_by")[:50])
+    open_list = list(open_invoices(position=position))
     context = {
         "position": position,
         "numbers": PositionNumbers.from_decision(position, decision),
@@ -163,13 +164,13 @@ def _detail(
         "today": timezone.localdate(),
         "page": paginate(request, ledger),
         "filters": filters,
-        "open_invoices": list(open_invoices(position=position)),
+        "open_invoices": open_list,
         "payments": payments,
         "can_manage": can_manage,
         "is_buyer": is_buyer_side(user, position),
         "profile_form": CreditProfileForm(initial=_profile_initial(position)),
         "limit_form": TemporaryLimitForm(),
-        "payment_form": PaymentForm(),
+        "payment_form": PaymentForm(invoices=open_list),
         "adjust_form": AdjustmentForm(),
         "slip_form": SlipForm(),
         "reject_form": RejectForm(),
@@ -251,6 +252,7 @@ def temporary_limit_grant(request: AuthedRequest, position_id: int) -> HttpRespo
 @require_POST
 def payment_record(request: AuthedRequest, position_id: int) -> HttpResponse:
     position = _seller_position(request, position_id)
+    form = PaymentForm(request.POST, invoices=open_invoices(position=position))
 
     def record(data: dict[str, Any]) -> Payment:
         return services.payment_record(
@@ -261,12 +263,13 @@ def payment_record(request: AuthedRequest, position_id: int) -> HttpResponse:
             received_on=data["received_on"],
             reference=data["reference"],
             to_prepaid=data["allocate"] == ALLOCATE_PREPAID,
+            allocations=form.allocations(),
         )
 
     return _submit(
         request,
         position,
-        form=PaymentForm(request.POST),
+        form=form,
         name="payment_form",
         action=record,
         done=_("Payment recorded."),

@@ -41,6 +41,7 @@ from qudao.finance.services.statements import (
     statement_confirm,
     statement_dispute,
     statement_send,
+    statements_draw,
     statements_generate,
 )
 
@@ -71,5 +72,6 @@ __all__ = [
     "statement_confirm",
     "statement_dispute",
     "statement_send",
+    "statements_draw",
     "statements_generate",
 ]

@@ -129,11 +129,32 @@ BALANCE_FIELDS = [f"{w}_{a}" for w in ("opening", "closing") for a in STATEMENT_
 def statements_generate(
     *, actor: Any, seller: Org, period: date, buyers: Iterable[Org] | None = None
 ) -> GenerateResult:
-    """Draw the month's statements of a seller's buyers (all, or those given) from the ledger,
-    in a fixed number of queries: two grouped sums, the statements in bulk, the lines in one
-    INSERT … SELECT. Drafts are redrawn; sent ones are left alone. A position with nothing
-    to state (no balance, no entry) gets none."""
+    """Draw the month's statements of a seller's buyers (all, or those given) from the ledger;
+    the seller's finance only."""
     scope.require(actor, MANAGE_FINANCE, seller)
+    result = statements_draw(seller=seller, period=period, buyers=buyers)
+    audit_record(
+        actor=actor,
+        action="statements.generated",
+        instance=seller,
+        changes={
+            "period": [None, month_start(period).isoformat()],
+            "created": [None, result.created],
+            "regenerated": [None, result.regenerated],
+        },
+    )
+    return result
+
+
+@transaction.atomic
+def statements_draw(
+    *, seller: Org, period: date, buyers: Iterable[Org] | None = None
+) -> GenerateResult:
+    """The drawing itself, in a fixed number of queries whatever the number of buyers: two
+    grouped sums, the statements in bulk, the lines in one INSERT … SELECT. Drafts are
+    redrawn; sent ones are left alone. A position with nothing to state (no balance, no
+    entry) gets none. Checks no permission (statements_generate does; the demo seed calls
+    this directly)."""
     period = _finished_month(period)
     start, end = period_bounds(period)
     positions = Position.objects.filter(seller=seller)
@@ -166,24 +187,8 @@ def statements_generate(
     Statement.objects.bulk_create(new, batch_size=1000)
     if redrawn:
         StatementLine.objects.filter(statement__in=redrawn).delete()
-        Statement.objects.bulk_update(
-            redrawn,
-            [
-                "generated_at",
-                *(f"{w}_{a}" for w in ("opening", "closing") for a in STATEMENT_ACCOUNTS),
-            ],
-        )
+        Statement.objects.bulk_update(redrawn, ["generated_at", *BALANCE_FIELDS])
     _insert_lines(seller=seller, period=period, generated_at=now, start=start, end=end)
-    audit_record(
-        actor=actor,
-        action="statements.generated",
-        instance=seller,
-        changes={
-            "period": [None, period.isoformat()],
-            "created": [None, len(new)],
-            "regenerated": [None, len(redrawn)],
-        },
-    )
     return GenerateResult(created=len(new), regenerated=len(redrawn), skipped=skipped)
 
 

@@ -3,13 +3,14 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from qudao.finance import services
-from qudao.finance.models import Invoice, Position, TemporaryLimit
-from qudao.finance.tests.test_pages import Seeded, _open, _state, seed
+from qudao.finance.models import Invoice, Payment, Position, TemporaryLimit
+from qudao.finance.tests.test_pages import PNG, Seeded, _open, _state, seed
 from qudao.network.tests import factories as f
 
 pytestmark = pytest.mark.django_db
@@ -376,3 +377,30 @@ def test_credit_check_returns_the_numbers(client, net, seeded):
     assert _send(client, "post", "/api/v1/credit-check", {**pair, "amount": "1"}).status_code == (
         404
     )
+
+
+def test_buyer_uploads_a_slip_through_the_api(client, net, seeded, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    client.force_login(net.dealer1_admin)
+    url = f"/api/v1/positions/{seeded.position.pk}/slips"
+    today = timezone.localdate().isoformat()
+    fake = SimpleUploadedFile("slip.png", b"GIF89a not a png", content_type="image/png")
+    refused = client.post(url, {"amount": "300", "received_on": today, "slip": fake})
+    assert refused.status_code == 400
+    assert refused.json()["error"]["code"] == "invalid_slip"
+    assert refused.json()["error"]["fields"]["slip"] == ["请上传 JPG、PNG 或 PDF 格式的文件。"]
+    assert Payment.objects.filter(position=seeded.position, status="pending").count() == 0
+    png = SimpleUploadedFile("slip.png", PNG, content_type="image/png")
+    response = client.post(
+        url, {"amount": "300", "received_on": today, "reference": "CMB-1", "slip": png}
+    )
+    assert response.status_code == 201, response.content
+    body = response.json()
+    assert (body["status"], body["amount"], body["reference"], body["has_slip"]) == (
+        "pending",
+        "300.00",
+        "CMB-1",
+        True,
+    )
+    client.force_login(seeded.fin)  # the seller's side records payments directly
+    assert client.post(url, {"amount": "1", "received_on": today, "slip": png}).status_code == 403

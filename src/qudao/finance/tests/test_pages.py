@@ -176,6 +176,34 @@ def test_recording_a_payment_pays_the_oldest_invoices_first(client, net, seeded)
     assert seeded.position.prepaid_balance == D("900.00")
 
 
+def test_finance_allocates_a_payment_by_hand(client, net, seeded):
+    """old: 2000 open, due 45 days ago; mid: 2000, due 5 days ago; new: 1500, not due."""
+    client.force_login(seeded.fin)
+    url = f"/finance/positions/{seeded.position.pk}/payments/"
+    page = client.get(f"/finance/positions/{seeded.position.pk}/")
+    assert f"invoice_{seeded.new.pk}" in page.context["payment_form"].fields
+    base = {"amount": "1000", "method": "cash", "received_on": str(timezone.localdate())}
+    none = client.post(url, {**base, "allocate": "manual"})
+    assert none.status_code == 400
+    assert none.context["payment_form"].errors["allocate"] == ["请至少为一张应收单填写金额。"]
+    too_much = client.post(url, {**base, "allocate": "manual", f"invoice_{seeded.new.pk}": "1600"})
+    assert too_much.status_code == 400
+    assert _open(seeded.old, seeded.mid, seeded.new) == [D("2000.00"), D("2000.00"), D("1500.00")]
+    done = client.post(
+        url,
+        {
+            **base,
+            "allocate": "manual",
+            f"invoice_{seeded.new.pk}": "600",
+            f"invoice_{seeded.mid.pk}": "300",
+        },
+    )
+    assert done.status_code == 302
+    assert _open(seeded.old, seeded.mid, seeded.new) == [D("2000.00"), D("1700.00"), D("900.00")]
+    seeded.position.refresh_from_db()
+    assert seeded.position.prepaid_balance == D("900.00")  # 800 before + the 100 not allocated
+
+
 def test_a_refused_payment_comes_back_with_the_error_and_changes_nothing(client, net, seeded):
     client.force_login(seeded.fin)
     before = _state(seeded.position)

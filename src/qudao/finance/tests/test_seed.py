@@ -11,7 +11,7 @@ from io import StringIO
 
 import pytest
 from django.core.management import call_command
-from django.db.models import Sum
+from django.db.models import Count, Sum
 from django.utils import timezone
 
 from qudao.accounts.models import User
@@ -137,3 +137,25 @@ def test_second_run_adds_nothing(small):
     )
     assert _counts() == before
     assert selectors.ledger_mismatches() == []
+
+
+def test_last_months_statements_in_their_states(small):
+    from qudao.finance.models import Statement, StatementComment
+
+    period = (timezone.localdate().replace(day=1) - timedelta(days=1)).replace(day=1)
+    statements = Statement.objects.filter(period=period)
+    counts = dict(
+        statements.values_list("status").annotate(n=Count("id")).values_list("status", "n")
+    )
+    assert counts == {"confirmed": 11, "sent": 2, "disputed": 1, "draft": 1}
+    assert "Statements: 15 drawn for last month (1 disputed)." in small
+    for s in statements.prefetch_related("lines__entry"):
+        for account in ("receivable", "prepaid", "rebate"):
+            moved = sum(
+                (line.entry.amount for line in s.lines.all() if line.entry.account == account),
+                Decimal("0"),
+            )
+            assert s.opening(account) + moved == s.closing(account)
+    assert StatementComment.objects.filter(side="buyer").count() == counts["disputed"]
+    _seed()  # idempotent
+    assert Statement.objects.filter(period=period).count() == sum(counts.values())
