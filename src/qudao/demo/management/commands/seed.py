@@ -7,7 +7,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from qudao.demo.catalog import seed_catalog
-from qudao.demo.finance import seed_finance
+from qudao.demo.finance import seed_finance, seed_statements
 from qudao.demo.pricing import seed_prices
 from qudao.network.constants import OrgKind
 from qudao.network.models import Org
@@ -50,6 +50,11 @@ class Command(BaseCommand):
                 f"Finance: {finance['positions']} positions, {finance['invoices']} invoices, "
                 f"{finance['payments']} payments, {finance['entries']} ledger entries created "
                 f"({finance['overdue']} buyers overdue past their tolerance)."
+            )
+            statements = seed_statements()
+            self.stdout.write(
+                f"Statements: {statements['statements']} drawn for last month "
+                f"({statements['disputed']} disputed)."
             )
             logins = report.logins
         self.stdout.write("")
