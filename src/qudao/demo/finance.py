@@ -576,7 +576,7 @@ def seed_statements() -> dict[str, int]:
     )
     disputed = by_state.get("disputed", [])
     Statement.objects.filter(pk__in=disputed).update(status=StatementStatus.DISPUTED, sent_at=now)
-    first_lines = {}
+    first_lines: dict[int, int] = {}
     for line_id, statement_id in (
         StatementLine.objects.filter(statement_id__in=disputed)
         .order_by("statement_id", "entry__created_at", "entry_id")

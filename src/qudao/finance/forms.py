@@ -14,6 +14,7 @@ from qudao.finance.constants import (
     PaymentMethod,
     StatementStatus,
 )
+from qudao.network.models import Org
 
 BLANK = [("", "—")]
 MAX_SLIP_BYTES = 5 * 1024 * 1024
@@ -197,7 +198,11 @@ def last_month() -> Any:
 
 
 class StatementGenerateForm(StyledForm):
-    seller = forms.ModelChoiceField(label=_("Seller"), queryset=None, empty_label=None)  # type: ignore[arg-type]
+    seller: forms.ModelChoiceField = forms.ModelChoiceField(  # type: ignore[type-arg]
+        label=_("Seller"),
+        queryset=Org.objects.none(),
+        empty_label=None,
+    )
     period = MonthField(label=_("Month"))
 
     def __init__(self, *args: Any, sellers: Any, **kwargs: Any) -> None:

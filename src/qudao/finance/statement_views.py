@@ -176,9 +176,9 @@ def statement_dispute(request: AuthedRequest, statement_id: int) -> HttpResponse
     """The lines whose comment box was filled in are the disputed ones."""
     statement = _statement(request, statement_id)
     disputes = [
-        (key.removeprefix("comment_"), value)
-        for key, value in request.POST.items()
-        if key.startswith("comment_") and value.strip()
+        (key.removeprefix("comment_"), text)
+        for key in request.POST
+        if key.startswith("comment_") and (text := request.POST.get(key, "")).strip()
     ]
     return _act(
         request,
