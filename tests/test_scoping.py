@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
+from django.utils import timezone
 
 from qudao.accounts.services import api_token_create
 from qudao.catalog.models import Category, Product, Sku
@@ -26,6 +27,18 @@ from qudao.finance.models import (
     StatementComment,
 )
 from qudao.finance.tests.helpers import at, backdate, last_month
+from qudao.inventory import services as inventory_services
+from qudao.inventory.models import (
+    SellOut,
+    Serial,
+    Stock,
+    StockCount,
+    StockCountLine,
+    StockMove,
+    Transit,
+    Warehouse,
+)
+from qudao.inventory.tests import factories as inv
 from qudao.network import services
 from qudao.network.models import Membership, Org, SupplyLink
 from qudao.network.tests import factories as f
@@ -95,7 +108,9 @@ def outsider(net):
     statement = finance_services.statement_send(
         actor=gz_fin, statement=Statement.objects.get(position=position)
     )
+    stock = _outside_stock(net, sku)
     return {
+        **stock,
         "statement_id": statement.pk,
         "line_id": statement.lines.get().pk,
         "position_id": position.pk,
@@ -117,6 +132,40 @@ def outsider(net):
     }
 
 
+def _outside_stock(net: Any, sku: Sku) -> dict[str, Any]:
+    """dealer3's warehouses with stock, a serial-tracked unit, a transfer between them, a
+    count and a sell-out record: the inventory objects behind each URL parameter."""
+    bike = cf.sku(
+        cf.product(code="GZ-BIKE-P", name="专供整车"),
+        code="GZ-BIKE",
+        name="专供整车",
+        serial_tracked=True,
+    )
+    main = inv.warehouse(net.dealer3, "GZXL-WH1", name="广州迅力主仓")
+    back = inv.warehouse(net.dealer3, "GZXL-WH2", name="广州迅力后仓")
+    moves = inventory_services.stock_receive(
+        actor=net.dealer3_admin,
+        warehouse=main,
+        lines=[(sku, 5), (bike, 2, ["GZXL-SN1", "GZXL-SN2"])],
+    )
+    transit = inventory_services.transfer_send(
+        actor=net.dealer3_admin, from_warehouse=main, to_warehouse=back, lines=[(sku, 1)]
+    )
+    count = inventory_services.count_create(actor=net.dealer3_admin, warehouse=main)
+    inventory_services.sellout_record(
+        actor=net.dealer3_admin,
+        org=net.dealer3,
+        rows=[inventory_services.SellOutRow(timezone.localdate(), sku, 1)],
+    )
+    return {
+        "warehouse_id": main.pk,
+        "move_id": moves[0].pk,
+        "transit_id": transit.pk,
+        "count_id": count.pk,
+        "serial": "GZXL-SN1",
+    }
+
+
 SECRETS = (
     "广州迅力",
     "DL-GZ1",
@@ -126,6 +175,7 @@ SECRETS = (
     "未上市",
     "GZXL-PAY",
     "GZXL-REBATE",
+    "GZXL-SN2",  # the unit not named in any URL (the 404 page echoes its own path)
 )
 SCOPED = (
     "org_id",
@@ -141,9 +191,14 @@ SCOPED = (
     "payment_id",
     "statement_id",
     "line_id",
+    "warehouse_id",
+    "move_id",
+    "transit_id",
+    "count_id",
+    "serial",
 )
 REFERENCE = ("sku_id", "product_id", "category_id")
-SAMPLES: dict[str, Callable[[dict[str, int]], int]] = {
+SAMPLES: dict[str, Callable[[dict[str, Any]], Any]] = {
     name: (lambda objs, name=name: objs[name]) for name in SCOPED + REFERENCE
 }
 
@@ -168,12 +223,24 @@ def _state() -> tuple[Any, ...]:
         list(Product.objects.order_by("pk").values_list("pk", "name", "status")),
         list(Category.objects.order_by("pk").values_list("pk", "name", "path")),
         Notification.objects.filter(read_at__isnull=False).count(),
+        list(Warehouse.objects.order_by("pk").values_list("pk", "name", "is_active", "is_default")),
+        list(
+            Stock.objects.order_by("pk").values_list(
+                "pk", "on_hand", "reserved", "in_transit", "safety_stock"
+            )
+        ),
+        StockMove.objects.count(),
+        list(Serial.objects.order_by("pk").values_list("pk", "status", "warehouse_id")),
+        list(Transit.objects.order_by("pk").values_list("pk", "status")),
+        list(StockCount.objects.order_by("pk").values_list("pk", "status")),
+        list(StockCountLine.objects.order_by("pk").values_list("pk", "counted_qty")),
+        list(SellOut.objects.order_by("pk").values_list("pk", "voided_at")),
         AuditEvent.objects.count(),
         OutboxEvent.objects.count(),
     )
 
 
-def _build(route: str, values: dict[str, int]) -> str:
+def _build(route: str, values: dict[str, Any]) -> str:
     import re
 
     return "/" + re.sub(r"<(?:\w+:)?(\w+)>", lambda m: str(values[m.group(1)]), route)
@@ -240,6 +307,14 @@ def test_same_routes_answer_for_own_objects(client, net, outsider):
     assert client.get(f"/api/v1/orgs/{net.dealer3.pk}").json()["code"] == "DL-GZ1"
     assert client.get(f"/api/v1/supply-links/{outsider['link_id']}").status_code == 200
     assert "广州迅力" in client.get("/network/orgs/?q=gzxl").content.decode()
+    for url in (
+        f"/api/v1/warehouses/{outsider['warehouse_id']}",
+        f"/api/v1/moves/{outsider['move_id']}",
+        f"/api/v1/transits/{outsider['transit_id']}",
+        f"/api/v1/counts/{outsider['count_id']}",
+        f"/api/v1/serials/{outsider['serial']}/journey",
+    ):
+        assert client.get(url).status_code == 200, url
 
 
 @pytest.mark.django_db

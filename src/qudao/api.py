@@ -101,6 +101,7 @@ from qudao.accounts.api import router as accounts_router  # noqa: E402
 from qudao.catalog.api import router as catalog_router  # noqa: E402
 from qudao.core.api import router as core_router  # noqa: E402
 from qudao.finance.api import router as finance_router  # noqa: E402
+from qudao.inventory.api import router as inventory_router  # noqa: E402
 from qudao.network.api import router as network_router  # noqa: E402
 from qudao.pricing.api import router as pricing_router  # noqa: E402
 
@@ -110,3 +111,4 @@ api.add_router("", network_router)
 api.add_router("", catalog_router)
 api.add_router("", pricing_router)
 api.add_router("", finance_router)
+api.add_router("", inventory_router)

@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "qudao.catalog",
     "qudao.pricing",
     "qudao.finance",
+    "qudao.inventory",
     "qudao.demo",
 ]
 

@@ -12,6 +12,7 @@ urlpatterns = [
     path("catalog/", include("qudao.catalog.urls")),
     path("pricing/", include("qudao.pricing.urls")),
     path("finance/", include("qudao.finance.urls")),
+    path("inventory/", include("qudao.inventory.urls")),
     path("api/v1/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),

@@ -12,6 +12,8 @@ MANAGE_PRICES = "pricing.change_pricelist"
 BROWSE_CATALOG = "catalog.view_product"
 MANAGE_FINANCE = "finance.change_position"
 VIEW_FINANCE = "finance.view_position"
+VIEW_STOCK = "inventory.view_stock"
+MANAGE_STOCK = "inventory.change_stock"
 
 ALL_PERMISSIONS = {
     VIEW_NETWORK: _("View the network"),
@@ -23,6 +25,8 @@ ALL_PERMISSIONS = {
     BROWSE_CATALOG: _("Browse sellers' catalogues at own prices"),
     MANAGE_FINANCE: _("Manage credit, receivables and payments of the org's buyers"),
     VIEW_FINANCE: _("See the org's account positions"),
+    VIEW_STOCK: _("See stock, serials and sell-out"),
+    MANAGE_STOCK: _("Move stock: receipts, shipments, transfers, counts, sell-out"),
 }
 
 # code: (label, org kinds the role belongs to, permissions, home order)
@@ -40,20 +44,38 @@ ROLES: dict[str, tuple[object, tuple[str, ...], tuple[str, ...]]] = {
             BROWSE_CATALOG,
             MANAGE_FINANCE,
             VIEW_FINANCE,
+            VIEW_STOCK,
+            MANAGE_STOCK,
         ),
     ),
     "region_manager": (
         _("Region manager"),
         ("region",),
-        (VIEW_NETWORK, MANAGE_ORGS, MANAGE_MEMBERS, MANAGE_SUPPLY, BROWSE_CATALOG, VIEW_FINANCE),
+        (
+            VIEW_NETWORK,
+            MANAGE_ORGS,
+            MANAGE_MEMBERS,
+            MANAGE_SUPPLY,
+            BROWSE_CATALOG,
+            VIEW_FINANCE,
+            VIEW_STOCK,
+        ),
     ),
     "finance": (
         _("Finance"),
         ("hq", "distributor"),
         (VIEW_NETWORK, BROWSE_CATALOG, MANAGE_FINANCE, VIEW_FINANCE),
     ),
-    "warehouse_clerk": (_("Warehouse clerk"), ("hq", "distributor", "dealer"), (VIEW_NETWORK,)),
-    "salesperson": (_("Salesperson"), ("region", "distributor"), (VIEW_NETWORK, BROWSE_CATALOG)),
+    "warehouse_clerk": (
+        _("Warehouse clerk"),
+        ("hq", "distributor", "dealer"),
+        (VIEW_NETWORK, VIEW_STOCK, MANAGE_STOCK),
+    ),
+    "salesperson": (
+        _("Salesperson"),
+        ("region", "distributor"),
+        (VIEW_NETWORK, BROWSE_CATALOG, VIEW_STOCK),
+    ),
     "dealer_admin": (
         _("Dealer admin"),
         ("distributor", "dealer"),
@@ -66,11 +88,27 @@ ROLES: dict[str, tuple[object, tuple[str, ...], tuple[str, ...]]] = {
             BROWSE_CATALOG,
             MANAGE_FINANCE,
             VIEW_FINANCE,
+            VIEW_STOCK,
+            MANAGE_STOCK,
         ),
     ),
-    "store_clerk": (_("Store clerk"), ("store",), (VIEW_NETWORK, BROWSE_CATALOG, VIEW_FINANCE)),
+    "store_clerk": (
+        _("Store clerk"),
+        ("store",),
+        (
+            VIEW_NETWORK,
+            BROWSE_CATALOG,
+            VIEW_FINANCE,
+            VIEW_STOCK,
+            MANAGE_STOCK,
+        ),
+    ),
     "service_agent": (_("Service agent"), ("hq", "service_point"), (VIEW_NETWORK,)),
-    "technician": (_("Technician"), ("service_point", "dealer"), (VIEW_NETWORK,)),
+    "technician": (
+        _("Technician"),
+        ("service_point", "dealer"),
+        (VIEW_NETWORK, VIEW_STOCK, MANAGE_STOCK),
+    ),
 }
 
 API_TOKEN_PREFIX = "qd_"  # noqa: S105  (a marker, not a secret)

@@ -23,6 +23,7 @@ def test_login_with_username_or_mobile(client, net, login):
         "已暂停的组织",
         "生效的价目表",
         "逾期应收",
+        "低于安全库存",
     ]
     network = home.context["widgets"][0]
     assert network.value == 2  # the dealer and its store

@@ -55,8 +55,19 @@ def audit_changes(event: AuditEvent) -> list[tuple[str, Any, Any]]:
         if model is not None:
             with suppress(FieldDoesNotExist):
                 field = model._meta.get_field(name)
-                label = str(field.verbose_name)
+                # a reverse relation (lines) has no verbose name: keep the registered label
+                label = str(getattr(field, "verbose_name", label))
                 choices = dict(getattr(field, "flatchoices", None) or ())
                 old, new = choices.get(old, old), choices.get(new, new)
-        rows.append((label, old, new))
+        rows.append((label, _shown(old), _shown(new)))
     return rows
+
+
+def _shown(value: Any) -> Any:
+    """Document lines recorded as [[code, qty], …] read as "code × qty, …"."""
+    if isinstance(value, list):
+        return "，".join(
+            f"{item[0]} × {item[1]}" if isinstance(item, list) and len(item) == 2 else str(item)
+            for item in value
+        )
+    return value

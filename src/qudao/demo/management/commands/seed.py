@@ -1,6 +1,7 @@
-"""`qudao seed --scale small|medium|large`: the demo network, catalogue, prices and finance
-(credit profiles, a year of invoices and payments), then the demo logins as the last lines, so
-they are what a person sees after running it."""
+"""`qudao seed --scale small|medium|large`: the demo network, catalogue, prices, finance
+(credit profiles, a year of invoices and payments) and inventory (warehouses, a year of stock
+moves, serials and sell-out), then the demo logins as the last lines, so they are what a
+person sees after running it."""
 
 from typing import Any
 
@@ -8,6 +9,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from qudao.demo.catalog import seed_catalog
 from qudao.demo.finance import seed_finance, seed_statements
+from qudao.demo.inventory import seed_inventory
 from qudao.demo.pricing import seed_prices
 from qudao.network.constants import OrgKind
 from qudao.network.models import Org
@@ -55,6 +57,13 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"Statements: {statements['statements']} drawn for last month "
                 f"({statements['disputed']} disputed)."
+            )
+            stock = seed_inventory(scale=options["scale"])
+            self.stdout.write(
+                f"Inventory: {stock['warehouses']} warehouses, {stock['moves']} stock moves, "
+                f"{stock['serials']} serials, {stock['sellouts']} sell-out records, "
+                f"{stock['counts']} stock counts created ({stock['in_transit']} shipments in "
+                "transit)."
             )
             logins = report.logins
         self.stdout.write("")

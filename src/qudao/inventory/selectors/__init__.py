@@ -1,0 +1,88 @@
+"""Reads of inventory. Scoped selectors take `actor` and filter through the stock scope
+(`_scope.stock_q`); the few unscoped ones (`stock_available`, `warehouse_default_for`,
+`*_for_doc`) are for other apps that have checked access to their own documents.
+
+The package by sub-domain: `stock` (warehouses, balances, moves, transits, counts, sell-out),
+`serials` (parsing, the set-based paste check, journeys), `jxc` (进销存) and `checks` (the
+ledger check of `qudao check-ledgers`)."""
+
+from qudao.inventory.selectors._scope import require_view, stock_q
+from qudao.inventory.selectors.checks import StockMismatch, stock_mismatches
+from qudao.inventory.selectors.jxc import JxcReport, JxcRow, jxc, jxc_by_branch
+from qudao.inventory.selectors.serials import (
+    Expect,
+    SerialCheck,
+    SerialJourney,
+    SerialProblem,
+    SerialRow,
+    SerialsRejected,
+    check_serials,
+    parse_serials,
+    serial_journey,
+    serial_list_for_actor,
+    serials_check,
+    serials_in,
+)
+from qudao.inventory.selectors.stock import (
+    count_get,
+    count_list_for_actor,
+    day_start,
+    move_get,
+    move_list_for_actor,
+    moves_for_doc,
+    period_bounds,
+    reservations_for_doc,
+    sellout_list_for_actor,
+    stock_available,
+    stock_below_safety,
+    stock_for_warehouse,
+    stock_list_for_actor,
+    transit_get,
+    transit_list_for_actor,
+    transits_for_doc,
+    warehouse_default_for,
+    warehouse_get,
+    warehouse_list_for_actor,
+)
+
+__all__ = [
+    "Expect",
+    "JxcReport",
+    "JxcRow",
+    "SerialCheck",
+    "SerialJourney",
+    "SerialProblem",
+    "SerialRow",
+    "SerialsRejected",
+    "StockMismatch",
+    "check_serials",
+    "count_get",
+    "count_list_for_actor",
+    "day_start",
+    "jxc",
+    "jxc_by_branch",
+    "move_get",
+    "move_list_for_actor",
+    "moves_for_doc",
+    "parse_serials",
+    "period_bounds",
+    "require_view",
+    "reservations_for_doc",
+    "sellout_list_for_actor",
+    "serial_journey",
+    "serial_list_for_actor",
+    "serials_check",
+    "serials_in",
+    "stock_available",
+    "stock_below_safety",
+    "stock_for_warehouse",
+    "stock_list_for_actor",
+    "stock_mismatches",
+    "stock_q",
+    "transit_get",
+    "transit_list_for_actor",
+    "transits_for_doc",
+    "warehouse_default_for",
+    "warehouse_get",
+    "warehouse_list_for_actor",
+]
