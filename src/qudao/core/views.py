@@ -40,6 +40,29 @@ def domain_error_to_form(form: Any, error: DomainError) -> None:
         form.add_error(None, error.message)
 
 
+def form_submit(
+    request: HttpRequest,
+    form: Any,
+    *,
+    action: Callable[[dict[str, Any]], Any],
+    done: Callable[[Any], str] | str,
+    success_url: str,
+    redisplay: Callable[[], HttpResponse],
+) -> HttpResponse:
+    """The page-form round trip: a valid form runs its service; done → a message and the
+    redirect; refused (invalid, or a domain error placed on the form, nothing written) → the
+    page again with the bound form (`redisplay`, which answers 400)."""
+    if form.is_valid():
+        try:
+            result = action(form.cleaned_data)
+        except DomainError as exc:
+            domain_error_to_form(form, exc)
+        else:
+            messages.success(request, done(result) if callable(done) else done)
+            return redirect(success_url)
+    return redisplay()
+
+
 def domain_error_message(request: HttpRequest, error: DomainError) -> None:
     messages.error(request, error.message)
 

@@ -15,6 +15,7 @@ from django.core.paginator import Paginator
 from django.db.models import Q, Sum
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -25,7 +26,13 @@ from qudao.core.money import money
 from qudao.core.selectors import audit_list_for_objects
 from qudao.core.text import normalize_query
 from qudao.core.types import AuthedRequest
-from qudao.core.views import call_or_404, domain_error_message, domain_error_to_form, paginate
+from qudao.core.views import (
+    call_or_404,
+    domain_error_message,
+    domain_error_to_form,
+    form_submit,
+    paginate,
+)
 from qudao.finance import selectors, services
 from qudao.finance.forms import (
     ALLOCATE_PREPAID,
@@ -203,17 +210,14 @@ def _submit(
     action: Callable[[dict[str, Any]], Any],
     done: str,
 ) -> HttpResponse:
-    """Run a service with a valid form: done → back to the page; refused → the page again
-    with the form bound and the domain error placed on it."""
-    if form.is_valid():
-        try:
-            action(form.cleaned_data)
-        except DomainError as exc:
-            domain_error_to_form(form, exc)
-        else:
-            messages.success(request, done)
-            return redirect("finance:position_detail", position_id=position.pk)
-    return _detail(request, position, status=400, **{name: form})
+    return form_submit(
+        request,
+        form,
+        action=action,
+        done=done,
+        success_url=reverse("finance:position_detail", args=[position.pk]),
+        redisplay=lambda: _detail(request, position, status=400, **{name: form}),
+    )
 
 
 @login_required

@@ -10,6 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -17,7 +18,13 @@ from qudao.accounts.constants import MANAGE_STOCK, VIEW_STOCK
 from qudao.core.errors import DomainError
 from qudao.core.selectors import audit_list_for_objects
 from qudao.core.types import AuthedRequest
-from qudao.core.views import call_or_404, domain_error_message, domain_error_to_form, paginate
+from qudao.core.views import (
+    call_or_404,
+    domain_error_message,
+    domain_error_to_form,
+    form_submit,
+    paginate,
+)
 from qudao.inventory import selectors, services
 from qudao.inventory.forms import (
     AdjustForm,
@@ -117,17 +124,14 @@ def _submit(
     action: Callable[[dict[str, Any]], Any],
     done: Callable[[Any], str],
 ) -> HttpResponse:
-    """Run a service with a valid form: done → back to the page with a message; refused →
-    the page again with the form bound and the domain error on it (nothing was written)."""
-    if form.is_valid():
-        try:
-            result = action(form.cleaned_data)
-        except DomainError as exc:
-            domain_error_to_form(form, exc)
-        else:
-            messages.success(request, done(result))
-            return redirect("inventory:warehouse_detail", warehouse_id=warehouse.pk)
-    return _detail(request, warehouse, status=400, **{name: form})
+    return form_submit(
+        request,
+        form,
+        action=action,
+        done=done,
+        success_url=reverse("inventory:warehouse_detail", args=[warehouse.pk]),
+        redisplay=lambda: _detail(request, warehouse, status=400, **{name: form}),
+    )
 
 
 @login_required
