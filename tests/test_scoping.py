@@ -42,6 +42,8 @@ from qudao.inventory.tests import factories as inv
 from qudao.network import services
 from qudao.network.models import Membership, Org, SupplyLink
 from qudao.network.tests import factories as f
+from qudao.orders import services as order_services
+from qudao.orders.models import ApprovalRule, Order, OrderLine, ReturnRequest, Shipment
 from qudao.pricing.models import PriceList, PriceListItem
 from qudao.pricing.tests import factories as pf
 
@@ -111,6 +113,7 @@ def outsider(net):
     stock = _outside_stock(net, sku)
     return {
         **stock,
+        **_outside_orders(net, sku, gz_fin),
         "statement_id": statement.pk,
         "line_id": statement.lines.get().pk,
         "position_id": position.pk,
@@ -166,6 +169,29 @@ def _outside_stock(net: Any, sku: Sku) -> dict[str, Any]:
     }
 
 
+def _outside_orders(net: Any, sku: Sku, approver: Any) -> dict[str, Any]:
+    """dealer3's order from dist2, approved, shipped and received, and a return of it."""
+    pf.price_list(net.dist2, code="GZ-D2-PL", items={sku: "100"})
+    inv.receive(inv.warehouse(net.dist2, "GZ-D2-WH", name="广州一级仓"), (sku, 10))
+    order = order_services.order_draft_create(
+        actor=net.dealer3_admin, buyer=net.dealer3, seller=net.dist2, lines=[("GZ-ONLY", 2)]
+    )
+    order = order_services.order_submit(actor=net.dealer3_admin, order=order)
+    order = order_services.order_approve(actor=approver, order=order)
+    shipment = order_services.shipment_post(
+        actor=net.admin, order=order, lines=[(order.lines.get().pk, 2)]
+    )
+    order_services.receipt_confirm(actor=net.dealer3_admin, shipment=shipment)
+    ret = order_services.return_request(
+        actor=net.dealer3_admin,
+        order=order,
+        lines=[(order.lines.get().pk, 1)],
+        reason_code="surplus",
+        reason="广州迅力退货",
+    )
+    return {"order_id": order.pk, "shipment_id": shipment.pk, "return_id": ret.pk}
+
+
 SECRETS = (
     "广州迅力",
     "DL-GZ1",
@@ -196,6 +222,9 @@ SCOPED = (
     "transit_id",
     "count_id",
     "serial",
+    "order_id",
+    "shipment_id",
+    "return_id",
 )
 REFERENCE = ("sku_id", "product_id", "category_id")
 SAMPLES: dict[str, Callable[[dict[str, Any]], Any]] = {
@@ -235,6 +264,15 @@ def _state() -> tuple[Any, ...]:
         list(StockCount.objects.order_by("pk").values_list("pk", "status")),
         list(StockCountLine.objects.order_by("pk").values_list("pk", "counted_qty")),
         list(SellOut.objects.order_by("pk").values_list("pk", "voided_at")),
+        list(Order.objects.order_by("pk").values_list("pk", "status", "amount", "frozen_amount")),
+        list(
+            OrderLine.objects.order_by("pk").values_list(
+                "pk", "qty", "qty_shipped", "qty_received", "qty_returned"
+            )
+        ),
+        list(Shipment.objects.order_by("pk").values_list("pk", "status")),
+        list(ReturnRequest.objects.order_by("pk").values_list("pk", "status")),
+        list(ApprovalRule.objects.order_by("pk").values_list("pk", "updated_at")),
         AuditEvent.objects.count(),
         OutboxEvent.objects.count(),
     )
@@ -313,6 +351,9 @@ def test_same_routes_answer_for_own_objects(client, net, outsider):
         f"/api/v1/transits/{outsider['transit_id']}",
         f"/api/v1/counts/{outsider['count_id']}",
         f"/api/v1/serials/{outsider['serial']}/journey",
+        f"/api/v1/orders/{outsider['order_id']}",
+        f"/api/v1/shipments/{outsider['shipment_id']}",
+        f"/api/v1/returns/{outsider['return_id']}",
     ):
         assert client.get(url).status_code == 200, url
 

@@ -103,6 +103,7 @@ from qudao.core.api import router as core_router  # noqa: E402
 from qudao.finance.api import router as finance_router  # noqa: E402
 from qudao.inventory.api import router as inventory_router  # noqa: E402
 from qudao.network.api import router as network_router  # noqa: E402
+from qudao.orders.api import router as orders_router  # noqa: E402
 from qudao.pricing.api import router as pricing_router  # noqa: E402
 
 api.add_router("", core_router)
@@ -112,3 +113,4 @@ api.add_router("", catalog_router)
 api.add_router("", pricing_router)
 api.add_router("", finance_router)
 api.add_router("", inventory_router)
+api.add_router("", orders_router)

@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "qudao.pricing",
     "qudao.finance",
     "qudao.inventory",
+    "qudao.orders",
     "qudao.demo",
 ]
 
@@ -167,6 +168,8 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE = {
     "outbox-sweep": {"task": "qudao.core.tasks.outbox_sweep", "schedule": 60.0},
+    # receipts that confirm themselves, delivered orders that close (each by its seller's days)
+    "orders-sweep": {"task": "qudao.orders.tasks.orders_sweep", "schedule": 3600.0},
 }
 
 SESSION_COOKIE_HTTPONLY = True

@@ -14,6 +14,10 @@ MANAGE_FINANCE = "finance.change_position"
 VIEW_FINANCE = "finance.view_position"
 VIEW_STOCK = "inventory.view_stock"
 MANAGE_STOCK = "inventory.change_stock"
+PLACE_ORDERS = "orders.add_order"
+APPROVE_ORDERS = "orders.approve_order"
+SHIP_ORDERS = "orders.change_shipment"
+MANAGE_ORDER_RULES = "orders.change_approvalrule"
 
 ALL_PERMISSIONS = {
     VIEW_NETWORK: _("View the network"),
@@ -27,6 +31,10 @@ ALL_PERMISSIONS = {
     VIEW_FINANCE: _("See the org's account positions"),
     VIEW_STOCK: _("See stock, serials and sell-out"),
     MANAGE_STOCK: _("Move stock: receipts, shipments, transfers, counts, sell-out"),
+    PLACE_ORDERS: _("Place orders for the org, or on behalf of buyers in scope; request returns"),
+    APPROVE_ORDERS: _("Approve, reject and cancel orders and returns to the org"),
+    SHIP_ORDERS: _("Ship orders, confirm receipts, send and receive returns"),
+    MANAGE_ORDER_RULES: _("Set the org's order approval rules"),
 }
 
 # code: (label, org kinds the role belongs to, permissions, home order)
@@ -46,6 +54,10 @@ ROLES: dict[str, tuple[object, tuple[str, ...], tuple[str, ...]]] = {
             VIEW_FINANCE,
             VIEW_STOCK,
             MANAGE_STOCK,
+            PLACE_ORDERS,
+            APPROVE_ORDERS,
+            SHIP_ORDERS,
+            MANAGE_ORDER_RULES,
         ),
     ),
     "region_manager": (
@@ -59,22 +71,23 @@ ROLES: dict[str, tuple[object, tuple[str, ...], tuple[str, ...]]] = {
             BROWSE_CATALOG,
             VIEW_FINANCE,
             VIEW_STOCK,
+            APPROVE_ORDERS,
         ),
     ),
     "finance": (
         _("Finance"),
         ("hq", "distributor"),
-        (VIEW_NETWORK, BROWSE_CATALOG, MANAGE_FINANCE, VIEW_FINANCE),
+        (VIEW_NETWORK, BROWSE_CATALOG, MANAGE_FINANCE, VIEW_FINANCE, APPROVE_ORDERS),
     ),
     "warehouse_clerk": (
         _("Warehouse clerk"),
         ("hq", "distributor", "dealer"),
-        (VIEW_NETWORK, VIEW_STOCK, MANAGE_STOCK),
+        (VIEW_NETWORK, VIEW_STOCK, MANAGE_STOCK, SHIP_ORDERS),
     ),
     "salesperson": (
         _("Salesperson"),
         ("region", "distributor"),
-        (VIEW_NETWORK, BROWSE_CATALOG, VIEW_STOCK),
+        (VIEW_NETWORK, BROWSE_CATALOG, VIEW_STOCK, PLACE_ORDERS),
     ),
     "dealer_admin": (
         _("Dealer admin"),
@@ -90,6 +103,10 @@ ROLES: dict[str, tuple[object, tuple[str, ...], tuple[str, ...]]] = {
             VIEW_FINANCE,
             VIEW_STOCK,
             MANAGE_STOCK,
+            PLACE_ORDERS,
+            APPROVE_ORDERS,
+            SHIP_ORDERS,
+            MANAGE_ORDER_RULES,
         ),
     ),
     "store_clerk": (
@@ -101,6 +118,8 @@ ROLES: dict[str, tuple[object, tuple[str, ...], tuple[str, ...]]] = {
             VIEW_FINANCE,
             VIEW_STOCK,
             MANAGE_STOCK,
+            PLACE_ORDERS,
+            SHIP_ORDERS,
         ),
     ),
     "service_agent": (_("Service agent"), ("hq", "service_point"), (VIEW_NETWORK,)),

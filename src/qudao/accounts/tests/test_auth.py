@@ -20,6 +20,8 @@ def test_login_with_username_or_mobile(client, net, login):
     assert titles == [
         "我的网络中的组织",
         "待开户的意向客户",
+        "待我审批的订单",
+        "待收货的发货单",
         "已暂停的组织",
         "生效的价目表",
         "逾期应收",

@@ -58,7 +58,8 @@ def audit_changes(event: AuditEvent) -> list[tuple[str, Any, Any]]:
                 # a reverse relation (lines) has no verbose name: keep the registered label
                 label = str(getattr(field, "verbose_name", label))
                 choices = dict(getattr(field, "flatchoices", None) or ())
-                old, new = choices.get(old, old), choices.get(new, new)
+                # lines recorded as lists have no choices (and are unhashable)
+                old, new = (v if isinstance(v, list) else choices.get(v, v) for v in (old, new))
         rows.append((label, _shown(old), _shown(new)))
     return rows
 
