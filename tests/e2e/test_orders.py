@@ -1,7 +1,8 @@
 """Order to cash in the browser: the dealer builds an order from its distributor by pasting two
-SKU lines and submits it; it is over the distributor's amount threshold, so it waits; the
-distributor approves on a phone-width page; its warehouse ships with the bikes' frame
-numbers; the dealer confirms receipt. Stock and the receivable are right at the end."""
+SKU lines on a phone and submits it; it is over the distributor's amount threshold, so it
+waits; the distributor approves on a phone-width page; its warehouse ships with the bikes'
+frame numbers; the dealer confirms receipt, then returns one bike by its frame number and the
+credit note is posted. Stock and the receivable are right at each step."""
 
 from decimal import Decimal
 
@@ -66,10 +67,55 @@ def test_dealer_orders_distributor_approves_ships_dealer_receives(
         Decimal("3960.00"),
         Decimal("0.00"),
     )
+    _dealer_returns_one_bike(page, base, order, shot)
+    assert inv.balance(w.seller_wh, w.grey) == (4, 0, 0)
+    assert inv.balance(w.buyer_wh, w.grey) == (1, 0, 0)
+    position.refresh_from_db()
+    assert position.receivable_balance == Decimal("2160.00")  # 3960 − the bike's 1800
+
+
+def _dealer_returns_one_bike(page: Page, base: str, order: Order, shot) -> None:  # type: ignore[no-untyped-def]
+    """On a phone: the dealer returns one bike by its frame number; the distributor approves,
+    the dealer sends it back, the distributor receives it and the credit note is posted."""
+    page.set_viewport_size({"width": 360, "height": 740})
+    _login(page, base, "dealer1")
+    page.goto(f"{base}/orders/{order.pk}/")
+    page.get_by_test_id("return").click()
+    form = page.get_by_test_id("return-form")
+    bike = form.locator("[data-testid=form-line][data-sku=TB-S1-GRY]")
+    bike.locator("input[name^=qty_]").fill("1")
+    bike.locator("textarea[name^=serials_]").fill("GRY000001")
+    form.locator("select[name=reason_code]").select_option("defective")
+    form.locator("[name=reason]").fill("无法充电")
+    _no_sideways_scroll(page)
+    form.get_by_test_id("request-return").click()
+    expect(page.get_by_test_id("message")).to_contain_text("RT-")
+    page.get_by_test_id("return-link").first.click()
+    expect(page.get_by_test_id("return-status")).to_have_attribute("data-status", "requested")
+    ret_url = page.url
+
+    _login(page, base, "d1-admin")
+    page.goto(ret_url)
+    approve = page.get_by_test_id("approve-form")
+    approve.locator("summary").click()
+    approve.locator("button[type=submit]").click()
+    expect(page.get_by_test_id("return-status")).to_have_attribute("data-status", "approved")
+
+    _login(page, base, "dealer1")
+    page.goto(ret_url)
+    page.get_by_test_id("send").click()
+    expect(page.get_by_test_id("return-status")).to_have_attribute("data-status", "sent")
+
+    _login(page, base, "d1-clerk")
+    page.goto(ret_url)
+    page.get_by_test_id("receive").click()
+    expect(page.get_by_test_id("credit-note")).to_contain_text("¥1800.00")
+    shot(page, "orders-return-credited")
 
 
 def _dealer_orders(page: Page, base: str, net) -> Order:  # type: ignore[no-untyped-def]
-    """The dealer pastes two lines and submits: 3960 is over the threshold."""
+    """On a phone, the dealer pastes two lines and submits: 3960 is over the threshold."""
+    page.set_viewport_size({"width": 360, "height": 740})
     _login(page, base, "dealer1")
     page.goto(f"{base}/orders/new/")
     page.get_by_test_id("order-from").filter(has_text=net.dist1.name).first.click()
@@ -79,6 +125,7 @@ def _dealer_orders(page: Page, base: str, net) -> Order:  # type: ignore[no-unty
     expect(page.get_by_test_id("order-status")).to_have_attribute("data-status", "draft")
     expect(page.get_by_test_id("totals").get_by_test_id("amount")).to_have_text("¥3960.00")
     expect(page.get_by_test_id("holds")).to_be_visible()
+    _no_sideways_scroll(page)
     page.get_by_test_id("submit").click()
     expect(page.get_by_test_id("order-status")).to_have_attribute("data-status", "pending_approval")
     return Order.objects.get()

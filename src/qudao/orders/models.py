@@ -585,7 +585,12 @@ class ReturnRequest(models.Model):
         "inventory.Transit", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     credit_note = models.ForeignKey(
-        "finance.Invoice", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        "finance.Invoice",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("credit note"),
     )
     replacement_order = models.OneToOneField(
         Order,
