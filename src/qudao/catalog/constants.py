@@ -21,6 +21,7 @@ MAX_IMAGE_BYTES = 5 * 1024 * 1024
 IMAGE_EXTENSIONS = ("jpg", "jpeg", "png", "webp")
 
 MAX_WARRANTY_MONTHS = 120  # ten years; anything longer is a typo
+MAX_ORDER_MULTIPLE = 10_000  # base units a SKU can be required to be ordered in multiples of
 MIN_PACK_FACTOR = 2  # a "pack" of one is the base unit itself
 
 # First bytes of each accepted image type; the extension must name the same type.

@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from qudao.catalog.constants import (
     BASE_UNITS,
     IMAGE_EXTENSIONS,
+    MAX_ORDER_MULTIPLE,
     MAX_WARRANTY_MONTHS,
     PRODUCT_STATUS_PIPELINE,
     ProductStatus,
@@ -93,6 +94,14 @@ class SkuForm(ChoicesForm):
     warranty_months = forms.IntegerField(
         label=_("Warranty months"), min_value=0, max_value=MAX_WARRANTY_MONTHS, initial=0
     )
+    order_multiple = forms.IntegerField(
+        label=_("Order in multiples of"),
+        min_value=1,
+        max_value=MAX_ORDER_MULTIPLE,
+        initial=1,
+        required=False,
+        help_text=_("Base units; 1 lets buyers order any quantity, 12 only whole cartons of 12."),
+    )
 
     def __init__(self, *args: Any, instance: Sku | None = None, **kwargs: Any) -> None:
         if instance is not None and "initial" not in kwargs:
@@ -105,9 +114,13 @@ class SkuForm(ChoicesForm):
                 "status": instance.status,
                 "serial_tracked": instance.serial_tracked,
                 "warranty_months": instance.warranty_months,
+                "order_multiple": instance.order_multiple,
             }
         super().__init__(*args, **kwargs)
         self._choices("status").choices = _status_choices(instance.status if instance else None)
+
+    def clean_order_multiple(self) -> int:
+        return self.cleaned_data.get("order_multiple") or 1  # blank: any quantity
 
 
 class PackForm(StyledForm):

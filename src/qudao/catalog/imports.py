@@ -77,6 +77,7 @@ COLUMNS = (
     Column("base_unit", gettext_lazy("Base unit"), parse_cell_text, required=False),
     Column("serial_tracked", gettext_lazy("Serial tracked"), parse_bool, required=False),
     Column("warranty_months", gettext_lazy("Warranty months"), parse_int, required=False),
+    Column("order_multiple", gettext_lazy("Order in multiples of"), parse_int, required=False),
     Column("sku_status", gettext_lazy("SKU status"), parse_status, required=False),
     Column("packs", gettext_lazy("Pack sizes"), parse_cell_text, required=False),
     Column("specs", gettext_lazy("Specifications"), parse_cell_text, required=False),
@@ -100,6 +101,7 @@ SKU_COLUMNS = {
     "base_unit": "base_unit",
     "serial_tracked": "serial_tracked",
     "warranty_months": "warranty_months",
+    "order_multiple": "order_multiple",
     "sku_status": "status",
 }
 # a blank cell in a column that is there means this; a column that is not there keeps the value
@@ -107,6 +109,7 @@ BLANK = {
     "spare_part": False,
     "serial_tracked": False,
     "warranty_months": 0,
+    "order_multiple": 1,
     "attributes": "",
     "barcode": "",
     "specs": "",
@@ -533,6 +536,7 @@ def catalog_export(*, actor: Any) -> bytes:
             sku.base_unit,
             _yes_no(sku.serial_tracked),
             sku.warranty_months,
+            sku.order_multiple,
             str(Status(sku.status).label),
             _pack_text(sku),
             format_pairs(sku.product.specs),

@@ -3,7 +3,12 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from treebeard.mp_tree import MP_Node
 
-from qudao.catalog.constants import IMAGE_EXTENSIONS, MAX_WARRANTY_MONTHS, ProductStatus
+from qudao.catalog.constants import (
+    IMAGE_EXTENSIONS,
+    MAX_ORDER_MULTIPLE,
+    MAX_WARRANTY_MONTHS,
+    ProductStatus,
+)
 
 
 class Category(MP_Node):
@@ -82,6 +87,11 @@ class Sku(models.Model):
     )
     serial_tracked = models.BooleanField(_("serial tracked"), default=False)
     warranty_months = models.PositiveSmallIntegerField(_("warranty months"), default=0)
+    order_multiple = models.PositiveIntegerField(
+        _("order multiple"),
+        default=1,
+        help_text=_("Orders must be a whole multiple of this many base units (1: any quantity)."),
+    )
     search_text = models.CharField(max_length=600, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -95,6 +105,10 @@ class Sku(models.Model):
             ),
             models.UniqueConstraint(
                 fields=["barcode"], condition=~models.Q(barcode=""), name="sku_barcode_unique"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(order_multiple__gte=1, order_multiple__lte=MAX_ORDER_MULTIPLE),
+                name="sku_order_multiple_range",
             ),
             models.CheckConstraint(
                 condition=models.Q(warranty_months__lte=MAX_WARRANTY_MONTHS),

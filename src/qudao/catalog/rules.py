@@ -10,7 +10,12 @@ from django.utils.translation import gettext_lazy as _
 from stdnum import ean
 from stdnum.exceptions import ValidationError as StdnumError
 
-from qudao.catalog.constants import BASE_UNITS, MAX_WARRANTY_MONTHS, ProductStatus
+from qudao.catalog.constants import (
+    BASE_UNITS,
+    MAX_ORDER_MULTIPLE,
+    MAX_WARRANTY_MONTHS,
+    ProductStatus,
+)
 from qudao.catalog.models import Product, Sku, SkuPack
 from qudao.core.errors import ValidationFailed
 from qudao.core.text import search_text
@@ -144,6 +149,21 @@ def clean_warranty(value: Any, field: str = "warranty_months") -> int:
     return months
 
 
+def clean_order_multiple(value: Any, field: str = "order_multiple") -> int:
+    try:
+        units = int(value)
+    except (TypeError, ValueError):
+        units = 0
+    if isinstance(value, bool) or not 1 <= units <= MAX_ORDER_MULTIPLE:
+        raise field_error(
+            field,
+            _("The order multiple is a whole number of base units from 1 to %(max)s."),
+            "invalid_order_multiple",
+            max=MAX_ORDER_MULTIPLE,
+        )
+    return units
+
+
 def clean_base_unit(value: Any, field: str = "base_unit") -> str:
     text = str(value or "").strip()
     if text not in BASE_UNITS:
@@ -202,6 +222,7 @@ SKU_CLEANERS: dict[str, Any] = {
     "status": clean_status,
     "serial_tracked": _flag,
     "warranty_months": clean_warranty,
+    "order_multiple": clean_order_multiple,
 }
 
 

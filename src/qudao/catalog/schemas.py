@@ -51,6 +51,7 @@ class SkuOut(Schema):
     status: ProductStatus
     serial_tracked: bool
     warranty_months: int
+    order_multiple: int
     packs: list[PackOut]
     created_at: datetime
     updated_at: datetime
@@ -85,6 +86,7 @@ class SkuCreateIn(InputSchema):
     status: ProductStatus = ProductStatus.DRAFT
     serial_tracked: bool = False
     warranty_months: int = 0
+    order_multiple: int = 1
 
 
 class SkuUpdateIn(InputSchema):
@@ -96,6 +98,7 @@ class SkuUpdateIn(InputSchema):
     status: ProductStatus | None = None
     serial_tracked: bool | None = None
     warranty_months: int | None = None
+    order_multiple: int | None = None
 
 
 # --- products ------------------------------------------------------------------------------

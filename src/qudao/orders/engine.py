@@ -200,7 +200,7 @@ def resolve_lines(
 ) -> tuple[list[ResolvedLine], list[Problem]]:
     """Lines in base units, one per SKU (repeats added up), and every problem found: unknown
     SKU codes, quantities that are not whole numbers above 0, unknown sales units, more than
-    MAX_QTY units of a SKU."""
+    MAX_QTY units of a SKU, quantities that are not a multiple of the SKU's order multiple."""
     if not lines:
         return [], [Problem("no_lines", _("Add at least one line."))]
     if len(lines) > MAX_LINES:
@@ -225,6 +225,21 @@ def resolve_lines(
         )
         for line in merged.values()
         if line.qty > MAX_QTY
+    ]
+    problems += [
+        Problem(
+            "not_order_multiple",
+            _("%(sku)s is sold in multiples of %(n)s %(unit)s: %(qty)s is not one.")
+            % {
+                "sku": line.sku.code,
+                "n": line.sku.order_multiple,
+                "unit": line.sku.base_unit,
+                "qty": line.qty,
+            },
+            sku=line.sku.code,
+        )
+        for line in merged.values()
+        if line.qty % line.sku.order_multiple
     ]
     return list(merged.values()), problems
 

@@ -22,6 +22,7 @@ SKU_FIELDS = (
     "status",
     "serial_tracked",
     "warranty_months",
+    "order_multiple",
 )
 PAIR_FIELDS = {"specs", "attributes"}  # JSON {name: value}, written as 颜色=星空灰;电池=48V20Ah
 

@@ -122,6 +122,12 @@ def test_product_create_and_update(api, net, cat):
         (
             "patch",
             "/skus/{grey}",
+            {"order_multiple": -12},
+            (400, "invalid_order_multiple"),
+        ),
+        (
+            "patch",
+            "/skus/{grey}",
             {"barcode": "6901234567893"},
             (400, "invalid_barcode"),
         ),

@@ -341,6 +341,15 @@ def test_sku_create_with_exact_values(net, cat):
         ({"warranty_months": -1}, (ValidationFailed, "invalid_warranty", "warranty_months")),
         ({"warranty_months": 121}, (ValidationFailed, "invalid_warranty", "warranty_months")),
         ({"warranty_months": "两年"}, (ValidationFailed, "invalid_warranty", "warranty_months")),
+        ({"order_multiple": 0}, (ValidationFailed, "invalid_order_multiple", "order_multiple")),
+        (
+            {"order_multiple": "一箱"},
+            (ValidationFailed, "invalid_order_multiple", "order_multiple"),
+        ),
+        (
+            {"order_multiple": 10_001},
+            (ValidationFailed, "invalid_order_multiple", "order_multiple"),
+        ),
         ({"attributes": "颜色"}, (ValidationFailed, "invalid_attributes", "attributes")),
         ({"attributes": "颜色=红;颜色=蓝"}, (ValidationFailed, "invalid_attributes", "attributes")),
         ({"status": "gone"}, (ValidationFailed, "invalid_status", "status")),

@@ -78,6 +78,7 @@ LINE_CODES = {
     "qty_not_positive",
     "unknown_unit",
     "qty_too_large",
+    "not_order_multiple",
     "sku_not_sold",
 }
 

@@ -5,6 +5,7 @@ from decimal import Decimal
 
 import pytest
 
+from qudao.catalog.models import Sku
 from qudao.core.errors import NotFound, PermissionDenied
 from qudao.core.models import AuditEvent
 from qudao.network import services as network
@@ -129,6 +130,25 @@ def test_every_bad_line_is_named(w):
         ("unknown_sku", 2, "NOPE-1"),
         ("qty_not_positive", 3, "BP-01-STD"),
     ]
+
+
+def test_a_sku_sold_in_whole_cartons_refuses_other_quantities(w):
+    # BP-01-STD packs 12 to a 箱; the brand now sells it only in whole cartons
+    Sku.objects.filter(pk=w.pad.pk).update(order_multiple=12)
+    before = of.state()
+    with pytest.raises(LinesRejected) as err:
+        of.draft(w, [("TB-S1-GRY", 1), ("BP-01-STD", 1, "箱"), ("BP-01-STD", 5)])
+    assert err.value.code == "not_order_multiple"
+    assert [(p.code, p.sku, p.message) for p in err.value.problems] == [
+        (
+            "not_order_multiple",
+            "BP-01-STD",
+            "BP-01-STD is sold in multiples of 12 套: 17 is not one.",
+        )
+    ]
+    assert of.state() == before
+    line = of.draft(w, [("BP-01-STD", 1, "箱"), ("BP-01-STD", 12)]).lines.get()
+    assert (line.unit, line.unit_qty, line.qty) == ("套", 24, 24)
 
 
 def test_a_sku_the_seller_does_not_offer_this_buyer_is_refused(w, net, cat):
