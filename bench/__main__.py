@@ -49,8 +49,9 @@ def main(prefix: str = "") -> None:
         module = importlib.import_module(f"bench.{module_info.name}")
         for name, fn in module.BENCHES:
             if name.startswith(prefix):
-                result = fn()
-                print(json.dumps({"bench": name, **result}, ensure_ascii=False), flush=True)
+                results = fn()  # one line, or several (one per client count)
+                for result in results if isinstance(results, list) else [results]:
+                    print(json.dumps({"bench": name, **result}, ensure_ascii=False), flush=True)
 
 
 if __name__ == "__main__":

@@ -31,8 +31,8 @@ eager outbox), so its orders/s cannot pass what one core runs, however many clie
 baseline waits on the database more and suffers less from that. Several processes — what
 `orders.http` with gunicorn workers will measure — are the fairer comparison.
 
-`orders.http` (submit over HTTP through the API with gunicorn and a load generator, issue 6)
-is not measured yet.
+`orders.http` (bench/bench_orders_http.py) submits the same kind of orders over HTTP: the API
+served by gunicorn workers, driven by locust.
 """
 
 import copy

@@ -15,12 +15,22 @@ BLANK = [("", "—")]
 SERIALS_WIDGET = forms.Textarea(attrs={"rows": 3, "spellcheck": "false", "autocomplete": "off"})
 
 
+SIDES = [("", _("Both")), ("buying", _("I buy")), ("selling", _("I sell"))]
+
+
+class DocFilterForm(StyledForm):
+    """The filters of the shipment and return lists: side and the document's status."""
+
+    side = forms.ChoiceField(label=_("Side"), required=False, choices=SIDES)
+    status = forms.ChoiceField(label=_("Status"), required=False)
+
+    def __init__(self, *args: Any, statuses: Iterable[tuple[str, Any]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["status"].choices = BLANK + list(statuses)  # type: ignore[attr-defined]
+
+
 class OrderFilterForm(StyledForm):
-    side = forms.ChoiceField(
-        label=_("Side"),
-        required=False,
-        choices=[("", _("Both")), ("buying", _("I buy")), ("selling", _("I sell"))],
-    )
+    side = forms.ChoiceField(label=_("Side"), required=False, choices=SIDES)
     status = forms.ChoiceField(
         label=_("Status"), required=False, choices=BLANK + list(OrderStatus.choices)
     )

@@ -26,12 +26,14 @@ urlpatterns = [
     path("<int:order_id>/complete/", views.order_complete, name="order_complete"),
     path("<int:order_id>/ship/", views_docs.order_ship, name="order_ship"),
     path("<int:order_id>/return/", views_docs.return_new, name="return_new"),
+    path("shipments/", views_docs.shipment_list, name="shipment_list"),
     path("shipments/<int:shipment_id>/", views_docs.shipment_detail, name="shipment_detail"),
     path(
         "shipments/<int:shipment_id>/receive/",
         views_docs.shipment_receive,
         name="shipment_receive",
     ),
+    path("returns/", views_docs.return_list, name="return_list"),
     path("returns/<int:return_id>/", views_docs.return_detail, name="return_detail"),
 ]
 

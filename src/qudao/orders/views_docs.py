@@ -17,11 +17,18 @@ from django.views.decorators.http import require_POST
 from qudao.accounts.constants import APPROVE_ORDERS, PLACE_ORDERS, SHIP_ORDERS
 from qudao.core.selectors import audit_list_for_objects
 from qudao.core.types import AuthedRequest
-from qudao.core.views import call_or_404, form_submit
+from qudao.core.views import call_or_404, form_submit, paginate
 from qudao.network import scope
 from qudao.orders import selectors, services
 from qudao.orders.constants import ReturnStatus, ShipmentStatus
-from qudao.orders.forms import CommentForm, ReceiptForm, RejectForm, ReturnForm, ShipForm
+from qudao.orders.forms import (
+    CommentForm,
+    DocFilterForm,
+    ReceiptForm,
+    RejectForm,
+    ReturnForm,
+    ShipForm,
+)
 from qudao.orders.models import Order, ReturnRequest, Shipment
 from qudao.orders.services import ReceiptLine, ReturnLineIn, ShipLine
 
@@ -33,6 +40,40 @@ def _order(request: AuthedRequest, order_id: int) -> Order:
 def _allowed(request: AuthedRequest, order: Order, action: str) -> None:
     if action not in selectors.allowed_actions(actor=request.user, order=order):
         raise PermissionDenied
+
+
+# --- the lists ------------------------------------------------------------------------------
+
+
+def _doc_list(
+    request: AuthedRequest,
+    template: str,
+    list_for_actor: Callable[..., Any],
+    statuses: Any,
+) -> HttpResponse:
+    """Shipments or returns of both sides the actor sees, filtered; one query a page."""
+    if not any(scope.has_any(request.user, p) for p in (PLACE_ORDERS, APPROVE_ORDERS, SHIP_ORDERS)):
+        raise PermissionDenied
+    filters = DocFilterForm(request.GET or None, statuses=statuses.choices)
+    chosen = filters.cleaned_data if filters.is_valid() else {}
+    docs = list_for_actor(
+        actor=request.user, side=chosen.get("side") or "", status=chosen.get("status") or ""
+    )
+    return render(request, template, {"page": paginate(request, docs), "filters": filters})
+
+
+@login_required
+def shipment_list(request: AuthedRequest) -> HttpResponse:
+    return _doc_list(
+        request, "orders/shipment_list.html", selectors.shipment_list_for_actor, ShipmentStatus
+    )
+
+
+@login_required
+def return_list(request: AuthedRequest) -> HttpResponse:
+    return _doc_list(
+        request, "orders/return_list.html", selectors.return_list_for_actor, ReturnStatus
+    )
 
 
 # --- shipping -------------------------------------------------------------------------------

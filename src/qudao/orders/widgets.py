@@ -40,7 +40,7 @@ def shipments_to_receive(actor: Any) -> Widget | None:
     return Widget(
         title=_("Shipments to receive"),
         value=count,
-        url=reverse("orders:order_list") + "?side=buying&status=shipped",
+        url=reverse("orders:shipment_list") + "?side=buying&status=posted",
         order=21,
     )
 

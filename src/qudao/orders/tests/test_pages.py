@@ -303,6 +303,46 @@ def test_ship_with_serials_receive_and_return(client, w):
     assert ret.status == "approved"
 
 
+def _shipped_pads(w, pads=12):  # type: ignore[no-untyped-def]
+    order = of.placed(w, [("BP-01-STD", pads)])
+    line = order.lines.get()
+    return services.shipment_post(actor=w.clerk, order=order, lines=[(line.pk, pads)])
+
+
+def test_shipment_and_return_lists_for_both_sides_in_constant_queries(client, w):
+    first = _shipped_pads(w)
+    services.receipt_confirm(actor=w.buyer, shipment=first)
+    ret = services.return_request(
+        actor=w.buyer,
+        order=first.order,
+        lines=[(first.order.lines.get().pk, 2)],
+        reason_code="defective",
+        reason="包装破损",
+    )
+    ships, returns = reverse("orders:shipment_list"), reverse("orders:return_list")
+
+    client.force_login(w.clerk)
+    with CaptureQueriesContext(connection) as one:
+        page = client.get(ships)
+    assert [s.number for s in page.context["page"].object_list] == [first.number]
+    second = _shipped_pads(w, 24)
+    with CaptureQueriesContext(connection) as two:
+        page = client.get(ships)
+    assert [s.number for s in page.context["page"].object_list] == [second.number, first.number]
+    assert len(two) == len(one)
+
+    client.force_login(w.buyer)
+    to_receive = client.get(ships, {"side": "buying", "status": "posted"})
+    assert [s.number for s in to_receive.context["page"].object_list] == [second.number]
+    assert list(client.get(ships, {"side": "selling"}).context["page"].object_list) == []
+    mine = client.get(returns, {"side": "buying", "status": "requested"})
+    assert [r.number for r in mine.context["page"].object_list] == [ret.number]
+    client.force_login(w.seller_admin)
+    theirs = client.get(returns, {"side": "selling"})
+    assert [r.number for r in theirs.context["page"].object_list] == [ret.number]
+    assert list(client.get(returns, {"status": "received"}).context["page"].object_list) == []
+
+
 def test_buyer_may_not_ship(client, w):
     order = of.placed(w)
     client.force_login(w.buyer)
