@@ -40,7 +40,16 @@ def handlers_for(topic: str) -> list[Handler]:
 
 
 def event_record(topic: str, payload: dict[str, Any]) -> OutboxEvent:
-    """Record an event in the current transaction; it is dispatched only if that commits."""
+    """Record an event in the current transaction; it is dispatched only if that commits.
+    An event no handler listens to is delivered as it is written (to nobody): the row stays
+    for the record, without a task, a lock and an update per event — most of a submit's."""
+    if not handlers_for(topic):
+        return OutboxEvent.objects.create(
+            topic=topic,
+            payload=payload,
+            status=OutboxStatus.DELIVERED,
+            delivered_at=timezone.now(),
+        )
     event = OutboxEvent.objects.create(topic=topic, payload=payload)
     transaction.on_commit(lambda: _schedule(event.pk))
     return event

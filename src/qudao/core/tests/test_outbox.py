@@ -62,3 +62,17 @@ def test_delivered_event_is_not_delivered_twice():
     assert outbox.outbox_deliver_one(event.pk) is False
     assert outbox.outbox_sweep() == 0
     assert delivered == [("test.ping", {"n": 3})]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_event_nobody_listens_to_is_delivered_as_it_is_written(django_assert_num_queries):
+    with transaction.atomic(), django_assert_num_queries(1):  # the insert, no task, no lock
+        event = outbox.event_record("test.unheard", {"n": 4})
+    event.refresh_from_db()
+    assert (event.status, event.attempts, event.delivered_at is not None) == (
+        OutboxStatus.DELIVERED,
+        0,
+        True,
+    )
+    assert outbox.outbox_sweep() == 0
+    assert delivered == []
