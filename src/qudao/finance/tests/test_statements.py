@@ -231,15 +231,17 @@ def test_a_sent_statement_closes_its_month_for_payments(net, fin, month):
         )
     assert err.value.code == "period_closed"
     assert (Payment.objects.count(), LedgerEntry.objects.count()) == before
-    # this month stays open
-    services.payment_record(
+    # the draft did not close its month (that payment went in); this month stays open
+    assert (payment.received_on, payment.amount) == (in_month, D("10.00"))
+    today = services.payment_record(
         actor=fin,
         position=statement.position,
         amount="10",
         method="cash",
         received_on=timezone.localdate(),
     )
-    assert payment.pk
+    assert (today.received_on, today.amount) == (timezone.localdate(), D("10.00"))
+    assert Payment.objects.count() == before[0] + 1
 
 
 def test_buyer_does_not_see_drafts_and_others_see_nothing(net, fin, month):
