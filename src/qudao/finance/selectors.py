@@ -71,9 +71,11 @@ def temporary_total(*, position: Position, at: datetime) -> Decimal:
 
 def overdue(*, position: Position, today: date) -> tuple[Decimal, int]:
     """Open amount past due and the largest number of days past due."""
-    rows = Invoice.objects.filter(position=position, open_amount__gt=0, due_on__lt=today)
-    amount = money(rows.aggregate(s=Sum("open_amount"))["s"] or ZERO)  # SQLite: float sums
-    oldest = rows.order_by("due_on").values_list("due_on", flat=True).first()
+    found = Invoice.objects.filter(
+        position=position, open_amount__gt=0, due_on__lt=today
+    ).aggregate(s=Sum("open_amount"), oldest=Min("due_on"))
+    amount = money(found["s"] or ZERO)  # SQLite: float sums
+    oldest = found["oldest"]
     return amount, (today - oldest).days if oldest else 0
 
 
