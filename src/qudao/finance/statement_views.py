@@ -17,13 +17,17 @@ from django.views.decorators.http import require_POST
 from qudao.accounts.constants import MANAGE_FINANCE, VIEW_FINANCE
 from qudao.core.errors import DomainError
 from qudao.core.types import AuthedRequest
-from qudao.core.views import call_or_404, domain_error_message, domain_error_to_form, paginate
+from qudao.core.views import (
+    call_or_404,
+    domain_error_message,
+    form_submit,
+    paginate,
+)
 from qudao.finance import exports, selectors, services
 from qudao.finance.constants import LineDispute, StatementStatus
 from qudao.finance.forms import StatementAnswerForm, StatementFilterForm, StatementGenerateForm
 from qudao.finance.models import Statement
 from qudao.network import scope
-from qudao.network.models import Org
 
 
 def _list(request: AuthedRequest, *, generate_form: Any = None, status: int = 200) -> HttpResponse:
@@ -64,29 +68,29 @@ def statement_generate(request: AuthedRequest) -> HttpResponse:
     if not sellers.exists():
         raise PermissionDenied
     form = StatementGenerateForm(request.POST, sellers=sellers)
-    if form.is_valid():
-        seller: Org = form.cleaned_data["seller"]
-        period = form.cleaned_data["period"]
-        try:
-            result = services.statements_generate(actor=request.user, seller=seller, period=period)
-        except DomainError as exc:
-            domain_error_to_form(form, exc)
-        else:
-            messages.success(
-                request,
-                _(
-                    "%(month)s: %(created)s statements drawn, %(redrawn)s drafts redrawn, "
-                    "%(skipped)s already sent left as they are."
-                )
-                % {
-                    "month": period.strftime("%Y-%m"),
-                    "created": result.created,
-                    "redrawn": result.regenerated,
-                    "skipped": result.skipped,
-                },
-            )
-            return redirect(f"{reverse('finance:statement_list')}?period={period:%Y-%m}")
-    return _list(request, generate_form=form, status=400)
+
+    def done(result: Any) -> str:
+        return _(
+            "%(month)s: %(created)s statements drawn, %(redrawn)s drafts redrawn, "
+            "%(skipped)s already sent left as they are."
+        ) % {
+            "month": form.cleaned_data["period"].strftime("%Y-%m"),
+            "created": result.created,
+            "redrawn": result.regenerated,
+            "skipped": result.skipped,
+        }
+
+    period = form.cleaned_data.get("period") if form.is_valid() else None
+    return form_submit(
+        request,
+        form,
+        action=lambda data: services.statements_generate(
+            actor=request.user, seller=data["seller"], period=data["period"]
+        ),
+        done=done,
+        success_url=f"{reverse('finance:statement_list')}?period={period:%Y-%m}" if period else "",
+        redisplay=lambda: _list(request, generate_form=form, status=400),
+    )
 
 
 def _statement(request: AuthedRequest, statement_id: int) -> Statement:
@@ -195,23 +199,21 @@ def statement_dispute(request: AuthedRequest, statement_id: int) -> HttpResponse
 def statement_answer(request: AuthedRequest, statement_id: int, line_id: int) -> HttpResponse:
     statement = _statement(request, statement_id)
     form = StatementAnswerForm(request.POST, prefix=_prefix(line_id))
-    if form.is_valid():
-        data = form.cleaned_data
-        try:
-            services.statement_answer(
-                actor=request.user,
-                statement=statement,
-                line_id=line_id,
-                text=data["text"],
-                adjust_account=data["adjust_account"],
-                adjust_amount=data["adjust_amount"],
-            )
-        except DomainError as exc:
-            domain_error_to_form(form, exc)
-        else:
-            messages.success(request, _("Answer saved."))
-            return redirect("finance:statement_detail", statement_id=statement.pk)
-    return _detail(request, statement, status=400, answer_form=form)
+    return form_submit(
+        request,
+        form,
+        action=lambda data: services.statement_answer(
+            actor=request.user,
+            statement=statement,
+            line_id=line_id,
+            text=data["text"],
+            adjust_account=data["adjust_account"],
+            adjust_amount=data["adjust_amount"],
+        ),
+        done=_("Answer saved."),
+        success_url=reverse("finance:statement_detail", args=[statement.pk]),
+        redisplay=lambda: _detail(request, statement, status=400, answer_form=form),
+    )
 
 
 @login_required
