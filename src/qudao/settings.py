@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "qudao.pricing",
     "qudao.finance",
     "qudao.inventory",
+    "qudao.promotions",
     "qudao.orders",
     "qudao.demo",
 ]

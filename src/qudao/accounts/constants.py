@@ -18,6 +18,7 @@ PLACE_ORDERS = "orders.add_order"
 APPROVE_ORDERS = "orders.approve_order"
 SHIP_ORDERS = "orders.change_shipment"
 MANAGE_ORDER_RULES = "orders.change_approvalrule"
+MANAGE_PROMOTIONS = "promotions.change_promotion"
 
 ALL_PERMISSIONS = {
     VIEW_NETWORK: _("View the network"),
@@ -35,6 +36,7 @@ ALL_PERMISSIONS = {
     APPROVE_ORDERS: _("Approve, reject and cancel orders and returns to the org"),
     SHIP_ORDERS: _("Ship orders, confirm receipts, send and receive returns"),
     MANAGE_ORDER_RULES: _("Set the org's order approval rules"),
+    MANAGE_PROMOTIONS: _("Create, approve, publish and end the org's promotions and coupons"),
 }
 
 # code: (label, org kinds the role belongs to, permissions, home order)
@@ -58,6 +60,7 @@ ROLES: dict[str, tuple[object, tuple[str, ...], tuple[str, ...]]] = {
             APPROVE_ORDERS,
             SHIP_ORDERS,
             MANAGE_ORDER_RULES,
+            MANAGE_PROMOTIONS,
         ),
     ),
     "region_manager": (
@@ -107,6 +110,7 @@ ROLES: dict[str, tuple[object, tuple[str, ...], tuple[str, ...]]] = {
             APPROVE_ORDERS,
             SHIP_ORDERS,
             MANAGE_ORDER_RULES,
+            MANAGE_PROMOTIONS,
         ),
     ),
     "store_clerk": (

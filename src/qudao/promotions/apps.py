@@ -1,0 +1,20 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class PromotionsConfig(AppConfig):
+    name = "qudao.promotions"
+    label = "promotions"
+    verbose_name = _("Promotions")
+
+    def ready(self) -> None:
+        from qudao.core.ledgers import LedgerCheck, register
+        from qudao.promotions.selectors import use_mismatches
+
+        register(
+            LedgerCheck(
+                "promotions",
+                lambda: [str(m) for m in use_mismatches()],
+                "every promotion's and coupon's used amounts equal the sum of their ledger rows",
+            )
+        )

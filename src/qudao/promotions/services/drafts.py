@@ -1,0 +1,482 @@
+"""Drafts of promotions: create, change, copy. A draft is validated whole — its rules by the
+kind's schema, window, budgets, targets, products, gifts — and refused with a stable code
+and a translated message before anything is written; an exclusive promotion may not overlap
+another exclusive one of the same step on products, targets and time (checked under the
+seller's lock, so two saves cannot both pass)."""
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from qudao.accounts.constants import MANAGE_PROMOTIONS
+from qudao.catalog.constants import ProductStatus
+from qudao.catalog.models import Category, Sku
+from qudao.core.money import CENT
+from qudao.core.numbering import next_number
+from qudao.core.services import changes_between, snapshot
+from qudao.network import scope
+from qudao.network.constants import Channel, Grade, OrgKind
+from qudao.network.models import Division, Org
+from qudao.promotions.constants import (
+    ALWAYS_EXCLUSIVE,
+    MAX_PRODUCTS,
+    MAX_TARGETS,
+    NEEDS_PRODUCTS,
+    NUMBER_PREFIX,
+    PRODUCTS_FROM_RULES,
+    Kind,
+    Status,
+    TargetKind,
+)
+from qudao.promotions.locks import lock_promotion, lock_seller
+from qudao.promotions.models import Promotion, PromotionProduct, PromotionTarget
+from qudao.promotions.rules import (
+    TierPriceRules,
+    ValidationError,
+    gift_sku_ids,
+    parse_rules,
+    rule_sku_ids,
+    rules_json,
+)
+from qudao.promotions.selectors import promotion_conflicts
+from qudao.promotions.services._common import (
+    ExclusiveOverlap,
+    PromotionInvalid,
+    PromotionNotEditable,
+    brand_root,
+    field_error,
+    record,
+    require_manager,
+)
+
+EDIT_FIELDS = (
+    "name",
+    "description",
+    "kind",
+    "rules",
+    "starts_at",
+    "ends_at",
+    "priority",
+    "exclusive",
+    "floor_exempt",
+    "budget_amount",
+    "budget_qty",
+)
+AUDIT_FIELDS = (*EDIT_FIELDS, "status")
+MAX_PRIORITY = 1_000_000
+
+
+@dataclass
+class Draft:
+    values: dict[str, Any]
+    targets: list[PromotionTarget] = field(default_factory=list)
+    sku_ids: set[int] = field(default_factory=set)
+    category_ids: set[int] = field(default_factory=set)
+
+
+# --- rules, window, numbers -----------------------------------------------------------------
+
+
+def _rules_error(exc: ValidationError) -> PromotionInvalid:
+    errors = exc.errors()
+    for error in errors:
+        loc = [str(x) for x in error["loc"]]
+        if loc and loc[-1] == "percent":
+            text = _("A percentage must be more than 0 and at most 100.")
+            return PromotionInvalid(
+                text, code="promotion_percent_invalid", fields={"rules." + ".".join(loc): [text]}
+            )
+    fields = {".".join(["rules", *(str(x) for x in e["loc"])]): [str(e["msg"])] for e in errors}
+    detail = "; ".join(f"{k}: {v[0]}" for k, v in fields.items())
+    return PromotionInvalid(
+        _("The rules are not valid: %(detail)s") % {"detail": detail},
+        code="promotion_rules_invalid",
+        fields=fields,
+    )
+
+
+def _aware(name: str, value: Any, required: bool) -> datetime | None:
+    if value in (None, ""):
+        if required:
+            raise field_error(name, _("This field is required."), "promotion_window_invalid")
+        return None
+    if not isinstance(value, datetime) or value.tzinfo is None:
+        raise field_error(
+            name, _("Give a date and time with its time zone."), "promotion_window_invalid"
+        )
+    return value
+
+
+def _money_or_none(name: str, value: Any) -> Decimal | None:
+    if value in (None, ""):
+        return None
+    try:
+        amount = Decimal(str(value))
+    except (InvalidOperation, ValueError):
+        amount = Decimal(-1)
+    if not amount.is_finite() or amount <= 0 or amount != amount.quantize(CENT):
+        raise field_error(
+            name, _("Enter an amount above 0 with at most 2 decimals."), "promotion_budget_invalid"
+        )
+    return amount
+
+
+def _int_or_none(name: str, value: Any, low: int, high: int) -> int | None:
+    if value in (None, ""):
+        return None
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        number = low - 1
+    if isinstance(value, bool) or not low <= number <= high:
+        raise field_error(
+            name,
+            _("Enter a whole number from %(low)s to %(high)s.") % {"low": low, "high": high},
+            "promotion_number_invalid",
+        )
+    return number
+
+
+def _clean_values(data: Mapping[str, Any], actor: Any, current: Promotion | None) -> dict[str, Any]:
+    values = {f: data[f] for f in EDIT_FIELDS if f in data}
+    if current is not None:
+        values = {**{f: getattr(current, f) for f in EDIT_FIELDS}, **values}
+    values["name"] = str(values.get("name") or "").strip()[:100]
+    if not values["name"]:
+        raise field_error("name", _("This field is required."), "promotion_name_required")
+    values["description"] = str(values.get("description") or "").strip()
+    kind = values.get("kind")
+    if kind not in Kind.values:
+        raise field_error("kind", _("Choose a kind of promotion."), "promotion_kind_invalid")
+    try:
+        values["rules"] = rules_json(parse_rules(kind, values.get("rules")))
+    except ValidationError as exc:
+        raise _rules_error(exc) from exc
+    start = _aware("starts_at", values.get("starts_at"), required=True)
+    end = _aware("ends_at", values.get("ends_at"), required=kind == Kind.FLASH_SALE)
+    if start is not None and end is not None and end <= start:
+        raise field_error(
+            "ends_at", _("The end must come after the start."), "promotion_window_invalid"
+        )
+    values["priority"] = _int_or_none("priority", values.get("priority"), 0, MAX_PRIORITY) or 0
+    values["budget_amount"] = _money_or_none("budget_amount", values.get("budget_amount"))
+    values["budget_qty"] = _int_or_none("budget_qty", values.get("budget_qty"), 1, 10**9)
+    if kind == Kind.FLASH_SALE and values["budget_qty"] is None:
+        raise field_error(
+            "budget_qty",
+            _("A flash sale needs a quantity cap."),
+            "promotion_flash_sale_needs_cap",
+        )
+    values["exclusive"] = bool(values.get("exclusive")) or kind in ALWAYS_EXCLUSIVE
+    values["floor_exempt"] = bool(values.get("floor_exempt"))
+    if values["floor_exempt"] and (
+        current is None or not current.floor_exempt or "floor_exempt" in data
+    ):
+        brand = brand_root()
+        if brand is None or not scope.can(actor, MANAGE_PROMOTIONS, brand):
+            raise field_error(
+                "floor_exempt",
+                _("Only the brand may run a promotion below its floor prices."),
+                "promotion_floor_exempt_brand_only",
+            )
+    return values
+
+
+# --- targets and products -------------------------------------------------------------------
+
+_CHOICES: dict[str, list[str]] = {
+    TargetKind.GRADE: Grade.values,
+    TargetKind.CHANNEL: Channel.values,
+    TargetKind.LEVEL: OrgKind.values,
+}
+
+
+def _target_error() -> PromotionInvalid:
+    return field_error("targets", _("A target is not valid."), "promotion_target_invalid")
+
+
+def _org_ref(item: Mapping[str, Any], kind: str) -> Any:
+    ref = item.get(kind, item.get(f"{kind}_id", item.get("value")))
+    return ref.pk if isinstance(ref, Org) else ref
+
+
+def _clean_targets(raw: Iterable[Mapping[str, Any]], actor: Any) -> list[PromotionTarget]:
+    """Target rows, each checked: orgs in the actor's network, known division codes, known
+    grades / channels / levels. Repeats are dropped."""
+    items = list(raw or [])
+    if len(items) > MAX_TARGETS:
+        raise _target_error()
+    org_ids = {
+        int(_org_ref(i, i.get("kind", "")))
+        for i in items
+        if i.get("kind") in (TargetKind.BUYER, TargetKind.REGION)
+        and str(_org_ref(i, i["kind"])).isdigit()
+    }
+    orgs = Org.objects.in_bulk(org_ids)
+    codes = {str(i.get("value", "")).strip() for i in items if i.get("kind") == TargetKind.DIVISION}
+    divisions = set(Division.objects.filter(code__in=codes).values_list("code", flat=True))
+    rows: dict[tuple[str, str], PromotionTarget] = {}
+    for item in items:
+        kind = str(item.get("kind", ""))
+        if kind in (TargetKind.BUYER, TargetKind.REGION):
+            ref = str(_org_ref(item, kind))
+            org = orgs.get(int(ref)) if ref.isdigit() else None
+            if org is None or not scope.in_scope(actor, org):
+                raise _target_error()
+            rows[(kind, ref)] = PromotionTarget(kind=kind, **{kind: org})
+            continue
+        value = str(item.get("value", "")).strip()
+        known = (
+            value in divisions if kind == TargetKind.DIVISION else value in _CHOICES.get(kind, ())
+        )
+        if not known:
+            raise _target_error()
+        rows[(kind, value)] = PromotionTarget(kind=kind, value=value)
+    return list(rows.values())
+
+
+def _ids(value: Any) -> set[int]:
+    try:
+        return {int(v.pk if hasattr(v, "pk") else v) for v in (value or [])}
+    except (TypeError, ValueError) as exc:
+        raise field_error(
+            "sku_ids", _("Choose products from the catalogue."), "promotion_product_invalid"
+        ) from exc
+
+
+def _clean_products(draft: Draft) -> None:
+    kind = draft.values["kind"]
+    rules = parse_rules(kind, draft.values["rules"])
+    if kind in PRODUCTS_FROM_RULES:
+        draft.sku_ids, draft.category_ids = rule_sku_ids(kind, rules), set()
+    if len(draft.sku_ids) + len(draft.category_ids) > MAX_PRODUCTS:
+        raise field_error(
+            "sku_ids", _("Too many products; use categories."), "promotion_product_invalid"
+        )
+    gifts = gift_sku_ids(rules)
+    skus = Sku.objects.select_related("product").in_bulk(draft.sku_ids | gifts)
+    missing = (draft.sku_ids | gifts) - skus.keys()
+    found_categories = Category.objects.filter(pk__in=draft.category_ids).count()
+    if missing or found_categories != len(draft.category_ids):
+        raise field_error(
+            "sku_ids", _("Choose products from the catalogue."), "promotion_product_invalid"
+        )
+    if kind in NEEDS_PRODUCTS and not draft.sku_ids and not draft.category_ids:
+        raise field_error(
+            "sku_ids",
+            _("Choose the products this promotion is for."),
+            "promotion_products_required",
+        )
+    if (
+        isinstance(rules, TierPriceRules)
+        and rules.by_price
+        and (len(draft.sku_ids) != 1 or draft.category_ids)
+    ):
+        raise field_error(
+            "sku_ids",
+            _("Tier prices are for one SKU; use percentages for several."),
+            "promotion_tier_price_one_sku",
+        )
+    unsellable = sorted(
+        skus[s].code
+        for s in gifts
+        if skus[s].status != ProductStatus.ON_SALE
+        or skus[s].product.status != ProductStatus.ON_SALE
+    )
+    if unsellable:
+        raise field_error(
+            "rules",
+            _("Gift SKU %(skus)s is not on sale.") % {"skus": "、".join(unsellable)},
+            "promotion_gift_not_sellable",
+        )
+
+
+def _clean_rows_of(promotion: Promotion) -> Draft:
+    """The promotion's targets and products as they are saved."""
+    draft = Draft({})
+    draft.targets = [
+        PromotionTarget(kind=t.kind, buyer_id=t.buyer_id, region_id=t.region_id, value=t.value)
+        for t in promotion.targets.all()
+    ]
+    rows = list(promotion.products.values_list("sku_id", "category_id"))
+    draft.sku_ids = {s for s, _c in rows if s is not None}
+    draft.category_ids = {c for _s, c in rows if c is not None}
+    return draft
+
+
+def _clean(data: Mapping[str, Any], *, actor: Any, current: Promotion | None) -> Draft:
+    draft = _clean_rows_of(current) if current is not None else Draft({})
+    draft.values = _clean_values(data, actor, current)
+    if "targets" in data:
+        draft.targets = _clean_targets(data["targets"], actor)
+    if "sku_ids" in data:
+        draft.sku_ids = _ids(data["sku_ids"])
+    if "category_ids" in data:
+        draft.category_ids = _ids(data["category_ids"])
+    _clean_products(draft)
+    return draft
+
+
+# --- writing --------------------------------------------------------------------------------
+
+
+def _write_rows(promotion: Promotion, draft: Draft) -> None:
+    PromotionTarget.objects.filter(promotion=promotion).delete()
+    PromotionProduct.objects.filter(promotion=promotion).delete()
+    live = promotion.status == Status.LIVE
+    for target in draft.targets:
+        target.pk, target.promotion = None, promotion
+        target.seller_id, target.live = promotion.seller_id, live
+    PromotionTarget.objects.bulk_create(draft.targets, batch_size=1000)
+    common = {"promotion": promotion, "seller_id": promotion.seller_id, "live": live}
+    PromotionProduct.objects.bulk_create(
+        [PromotionProduct(sku_id=s, **common) for s in sorted(draft.sku_ids)]
+        + [PromotionProduct(category_id=c, **common) for c in sorted(draft.category_ids)],
+        batch_size=1000,
+    )
+
+
+def _rows_summary(draft: Draft) -> dict[str, Any]:
+    return {
+        "targets": sorted(
+            f"{t.kind}:{t.buyer_id or t.region_id or t.value}" for t in draft.targets
+        ),
+        "sku_ids": sorted(draft.sku_ids),
+        "category_ids": sorted(draft.category_ids),
+    }
+
+
+def check_exclusive(promotion: Promotion) -> None:
+    """Refuse an exclusive promotion overlapping another exclusive one of the same step on
+    products, targets and time (the buyer could not tell which one holds)."""
+    blocking = [o for o in promotion_conflicts(promotion=promotion) if o.blocking]
+    if blocking:
+        names = "、".join(f"{o.promotion.number} {o.promotion.name}" for o in blocking[:5])
+        raise ExclusiveOverlap(
+            _(
+                "Exclusive promotion %(others)s already covers these products and buyers at "
+                "this time. Change the products, the targets or the window, or make one of "
+                "them stackable."
+            )
+            % {"others": names},
+            others=[o.promotion.pk for o in blocking],
+        )
+
+
+@transaction.atomic
+def promotion_create(*, actor: Any, seller: Org, data: Mapping[str, Any]) -> Promotion:
+    """A new draft of `seller`'s promotion: kind, rules, window [starts_at, ends_at),
+    priority, exclusive, budgets, `targets` (rows: {"kind", "value" | "buyer" | "region"}),
+    `sku_ids` and `category_ids`. Refusals write nothing."""
+    require_manager(actor, seller)
+    lock_seller(seller.pk)
+    draft = _clean(data, actor=actor, current=None)
+    promotion = Promotion.objects.create(
+        seller=seller,
+        number=next_number(NUMBER_PREFIX),
+        created_by=actor if getattr(actor, "pk", None) else None,
+        all_products=not draft.sku_ids and not draft.category_ids,
+        all_buyers=not draft.targets,
+        target_kinds=len({t.kind for t in draft.targets}),
+        **draft.values,
+    )
+    _write_rows(promotion, draft)
+    check_exclusive(promotion)
+    record(
+        actor=actor,
+        action="promotion.created",
+        promotion=promotion,
+        changes={
+            **changes_between({}, snapshot(promotion, AUDIT_FIELDS)),
+            **{k: [None, v] for k, v in _rows_summary(draft).items()},
+        },
+    )
+    return promotion
+
+
+@transaction.atomic
+def promotion_update(*, actor: Any, promotion: Promotion, data: Mapping[str, Any]) -> Promotion:
+    """Change a draft (a partial update: fields not given keep their values). A submitted,
+    approved, live or ended promotion is not edited: `promotion_not_editable`."""
+    require_manager(actor, promotion.seller)
+    lock_seller(promotion.seller_id)
+    promotion = lock_promotion(promotion)
+    if promotion.status != Status.DRAFT:
+        raise PromotionNotEditable(status=Status(promotion.status).label)
+    draft = _clean(data, actor=actor, current=promotion)
+    before = {**snapshot(promotion, AUDIT_FIELDS), **_rows_summary(_clean_rows_of(promotion))}
+    for key, value in draft.values.items():
+        setattr(promotion, key, value)
+    promotion.all_products = not draft.sku_ids and not draft.category_ids
+    promotion.all_buyers = not draft.targets
+    promotion.target_kinds = len({t.kind for t in draft.targets})
+    changes = changes_between(before, {**snapshot(promotion, AUDIT_FIELDS), **_rows_summary(draft)})
+    if changes:
+        promotion.save(
+            update_fields=[*EDIT_FIELDS, "all_products", "all_buyers", "target_kinds", "updated_at"]
+        )
+        _write_rows(promotion, draft)
+        check_exclusive(promotion)
+        record(actor=actor, action="promotion.updated", promotion=promotion, changes=changes)
+    return promotion
+
+
+@transaction.atomic
+def promotion_copy(*, actor: Any, promotion: Promotion) -> Promotion:
+    """A new draft version with the same settings, targets and products (not its coupons or
+    consumption): how a live promotion is changed."""
+    require_manager(actor, promotion.seller)
+    lock_seller(promotion.seller_id)
+    origin = promotion.origin or promotion
+    version = Promotion.objects.filter(pk=origin.pk).values_list("version", flat=True).first() or 1
+    latest = max(
+        [version, *Promotion.objects.filter(origin=origin).values_list("version", flat=True)]
+    )
+    copy = Promotion.objects.create(
+        seller=promotion.seller,
+        number=next_number(NUMBER_PREFIX),
+        created_by=actor if getattr(actor, "pk", None) else None,
+        version=latest + 1,
+        origin=origin,
+        all_products=promotion.all_products,
+        all_buyers=promotion.all_buyers,
+        target_kinds=promotion.target_kinds,
+        **{f: getattr(promotion, f) for f in EDIT_FIELDS},
+    )
+    PromotionTarget.objects.bulk_create(
+        [
+            PromotionTarget(
+                promotion=copy,
+                seller_id=copy.seller_id,
+                kind=t.kind,
+                buyer_id=t.buyer_id,
+                region_id=t.region_id,
+                value=t.value,
+            )
+            for t in promotion.targets.all()
+        ]
+    )
+    PromotionProduct.objects.bulk_create(
+        [
+            PromotionProduct(
+                promotion=copy,
+                seller_id=copy.seller_id,
+                sku_id=p.sku_id,
+                category_id=p.category_id,
+            )
+            for p in promotion.products.all()
+        ]
+    )
+    record(
+        actor=actor,
+        action="promotion.copied",
+        promotion=copy,
+        changes={"copied_from": [None, promotion.number], "version": [None, copy.version]},
+        payload={"origin_id": origin.pk},
+    )
+    return copy
