@@ -35,11 +35,14 @@ from qudao.orders.constants import (
     MAX_LINES,
     MAX_QTY,
     HoldReason,
+    OrderKind,
     StockState,
 )
 from qudao.orders.models import ApprovalRule, Order
 from qudao.pricing.constants import Reason, Target
 from qudao.pricing.selectors import LineQuote, quote, sellable_sku_ids
+from qudao.promotions.engine import GiftLine, Use
+from qudao.promotions.selectors import CartItem, price_cart
 
 ZERO = Decimal("0.00")
 
@@ -269,6 +272,10 @@ class PricedLine:
     price_list_id: int | None
     price_source: str
     adjustments: list[Adjustment] = field(default_factory=list)
+    # free goods: the promotion that gives this zero-price line
+    gift_promotion_id: int | None = None
+    # why promotions did not apply to this line, or what the next tier needs (engine notes)
+    notes: list[dict[str, Any]] = field(default_factory=list)
     # the seller's available units: the engine needs them, buyers see only stock_state
     available: int = 0
     stock_state: str = StockState.IN_STOCK
@@ -374,14 +381,61 @@ def price_lines(
     return priced, problems
 
 
-def apply_promotions(order: Order, lines: list[PricedLine]) -> list[PricedLine]:
+@dataclass
+class Promoted:
+    """The priced lines after the promotions step: adjustments on the lines, free goods as
+    lines of their own at the end; what submitting them consumes of each promotion's caps;
+    and the cart's notes (what did not apply and why, the next tier's hint), for the buyer."""
+
+    lines: list[PricedLine]
+    uses: list[Use] = field(default_factory=list)
+    notes: list[dict[str, Any]] = field(default_factory=list)
+
+
+def _gift_lines(gifts: Sequence[GiftLine]) -> list[PricedLine]:
+    skus = Sku.objects.select_related("product").in_bulk([g.sku_id for g in gifts])
+    return [
+        PricedLine(
+            sku=skus[gift.sku_id],
+            unit=skus[gift.sku_id].base_unit,
+            unit_qty=gift.qty,
+            unit_factor=1,
+            qty=gift.qty,
+            unit_price=ZERO,
+            list_price=gift.unit_value,  # what the gift is worth: counted as discount
+            price_list_id=None,
+            price_source=gift.label[:200],
+            gift_promotion_id=gift.promotion_id,
+        )
+        for gift in gifts
+    ]
+
+
+def apply_promotions(order: Order, lines: list[PricedLine]) -> Promoted:
     """The promotions step of pricing (DESIGN.md §6 step 2), between the price lists and the
-    totals. Returns the lines unchanged until the promotions app plugs in here: it will add
-    `Adjustment`s to lines (stored as LineAdjustment rows, net amount = gross + adjustments)
-    and may add zero-price gift lines. `order` may be unsaved (a cart preview): read its
-    buyer, seller and placed_at, never its pk. Budget caps are consumed by the promotions
-    app's own services at submit, under its locks, not here."""
-    return lines
+    totals: promotions.selectors.price_cart on the lines at their prices now, for the
+    order's buyer, seller and coupon codes. `order` may be unsaved (a cart preview): its pk
+    is never read. A replacement order of an exchange gets no promotions (it is free).
+    Nothing is consumed here: submit consumes `uses` under the promotions' row locks."""
+    paid = [line for line in lines if line.gift_promotion_id is None]
+    if not paid or order.kind == OrderKind.REPLACEMENT:
+        return Promoted(paid)
+    result = price_cart(
+        seller=order.seller,
+        buyer=order.buyer,
+        items=[CartItem(line.sku.pk, line.qty, line.unit_price) for line in paid],
+        at=timezone.now(),
+        coupon_codes=order.coupon_codes or (),
+    )
+    for line, found in zip(paid, result.lines, strict=True):
+        line.adjustments = [
+            Adjustment(a.source, a.source_id, a.label, a.amount) for a in found.adjustments
+        ]
+        line.notes = [note.as_dict() for note in found.notes]
+    hints = [a.hint.as_dict() for a in result.applied if a.hint is not None]
+    notes = hints + [note.as_dict() for note in result.skipped]
+    gifts = _gift_lines(result.gifts) if result.gifts else []
+    return Promoted([*paid, *gifts], result.uses(), notes)
 
 
 # --- stock, money, rules --------------------------------------------------------------------
@@ -406,17 +460,22 @@ def mark_stock(lines: Iterable[PricedLine], warehouse: Warehouse | None) -> list
             )
         ]
     available = stock_available(warehouse=warehouse, skus=[line.sku for line in lines])
+    needed: dict[int, int] = {}  # a gift of a SKU also bought needs both lines' units
+    for line in lines:
+        needed[line.sku.pk] = needed.get(line.sku.pk, 0) + line.qty
     shortages = []
     for line in lines:
         line.available = available[line.sku.pk]
-        line.stock_state = stock_state(line.available, line.qty)
-        if line.available < line.qty:
+        line.stock_state = stock_state(line.available, needed[line.sku.pk])
+    for pk, qty in needed.items():
+        line = next(line for line in lines if line.sku.pk == pk)
+        if line.available < qty:
             shortages.append(
                 {
                     "sku": line.sku.code,
-                    "sku_id": line.sku.pk,
+                    "sku_id": pk,
                     "available": max(0, line.available),
-                    "needed": line.qty,
+                    "needed": qty,
                 }
             )
     if not shortages:
@@ -579,6 +638,8 @@ class Evaluation:
     warnings: list[Hold]
     problems: list[Problem]
     warehouse: Warehouse | None
+    uses: list[Use] = field(default_factory=list)  # what submit consumes of promotions
+    promotion_notes: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def discount_amount(self) -> Decimal:
@@ -617,12 +678,13 @@ def _rule_holds(order: Order, ev_amount: Decimal, pct: Decimal, policy: Approval
 def evaluate(
     *,
     order: Order,
-    lines: list[PricedLine],
+    promoted: Promoted,
     position: Position | None,
     policy: ApprovalRule,
     warehouse: Warehouse | None,
 ) -> Evaluation:
     """Totals, payment split, credit, stock and the approval rule for priced lines."""
+    lines = promoted.lines
     problems = mark_stock(lines, warehouse) if lines else []
     list_amount = sum((line.list_amount for line in lines), ZERO)
     gross = sum((line.gross_amount for line in lines), ZERO)
@@ -648,6 +710,8 @@ def evaluate(
         warnings=credit.warnings,
         problems=problems + credit.problems,
         warehouse=warehouse,
+        uses=promoted.uses,
+        promotion_notes=promoted.notes,
     )
     ev.holds = _rule_holds(order, amount, ev.discount_pct, policy) + credit.holds
     return ev

@@ -61,6 +61,15 @@ class DraftForm(StyledForm):
     )
     note = forms.CharField(label=_("Note"), required=False, max_length=500)
     use_rebate = forms.BooleanField(label=_("Deduct from my rebate balance"), required=False)
+    coupon_codes = forms.CharField(
+        label=_("Coupon codes"),
+        required=False,
+        max_length=200,
+        help_text=_("Separate several codes with spaces; the best one for you is used."),
+    )
+
+    def clean_coupon_codes(self) -> list[str]:
+        return str(self.cleaned_data.get("coupon_codes") or "").replace(",", " ").split()
 
 
 class CommentForm(StyledForm):

@@ -145,6 +145,9 @@ class Order(models.Model):
     on_behalf = models.BooleanField(_("placed on behalf of the buyer"), default=False)
     note = models.CharField(_("note"), max_length=500, blank=True)
     use_rebate = models.BooleanField(_("deduct from the rebate balance"), default=False)
+    coupon_codes = models.JSONField(_("coupon codes"), default=list, blank=True)
+    # why promotions did or did not apply (engine notes as dicts), as last priced
+    promotion_notes = models.JSONField(default=list, blank=True, editable=False)
     # the seller's warehouse the order ships from (its default when approved)
     warehouse = models.ForeignKey(
         "inventory.Warehouse",
@@ -322,12 +325,34 @@ class OrderLine(models.Model):
     qty_shipped = models.PositiveIntegerField(_("shipped"), default=0)
     qty_received = models.PositiveIntegerField(_("received"), default=0)
     qty_returned = models.PositiveIntegerField(_("returned"), default=0)
+    # free goods: a zero-price line of its own, linked to the promotion that gave it
+    gift_promotion = models.ForeignKey(
+        "promotions.Promotion",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("gift of promotion"),
+    )
 
     class Meta:
         verbose_name = _("order line")
         ordering = ["order_id", "line_no"]
         constraints = [
-            models.UniqueConstraint(fields=["order", "sku"], name="order_line_sku_unique"),
+            models.UniqueConstraint(
+                fields=["order", "sku"],
+                condition=Q(gift_promotion__isnull=True),
+                name="order_line_sku_unique",
+            ),
+            models.UniqueConstraint(
+                fields=["order", "sku", "gift_promotion"],
+                condition=Q(gift_promotion__isnull=False),
+                name="order_line_gift_unique",
+            ),
+            models.CheckConstraint(
+                condition=Q(gift_promotion__isnull=True) | Q(unit_price=0, amount=0),
+                name="order_line_gift_is_free",
+            ),
             models.UniqueConstraint(fields=["order", "line_no"], name="order_line_no_unique"),
             models.CheckConstraint(
                 condition=Q(qty__gt=0, unit_qty__gt=0, unit_factor__gte=1),

@@ -52,6 +52,7 @@ class OrderCreateIn(InputSchema):
     lines: list[LineIn] = Field(max_length=500)
     note: str = Field("", max_length=500)
     use_rebate: bool = False
+    coupon_codes: list[str] = Field(default_factory=list, max_length=5)
 
 
 class OrderUpdateIn(InputSchema):
@@ -60,6 +61,7 @@ class OrderUpdateIn(InputSchema):
     lines: list[LineIn] | None = Field(None, max_length=500)
     note: str | None = Field(None, max_length=500)
     use_rebate: bool | None = None
+    coupon_codes: list[str] | None = Field(None, max_length=5)
 
 
 class SubmitIn(InputSchema):
@@ -201,9 +203,22 @@ class ApprovalOut(OrderOut):
 
 
 class AdjustmentOut(Schema):
+    """A promotion's change to the line (`source` "promotion", `source_id` its id)."""
+
     source: str
+    source_id: str
     label: str
     amount: Money
+
+
+class NoteOut(Schema):
+    """Why a promotion did not apply, or what the next tier needs (`code` is stable)."""
+
+    code: str
+    promotion_id: int | None
+    name: str
+    kind: str
+    message: str
 
 
 class OrderLineOut(Schema):
@@ -223,6 +238,7 @@ class OrderLineOut(Schema):
     adjustment_amount: Money
     amount: Money
     adjustments: list[AdjustmentOut]
+    gift_promotion_id: int | None  # free goods: the promotion that gave this line
     qty_shipped: int
     qty_received: int
     qty_returned: int
@@ -327,6 +343,8 @@ class TimelineOut(Schema):
 class OrderDetailOut(OrderOut):
     note: str
     use_rebate: bool
+    coupon_codes: list[str]
+    promotion_notes: list[NoteOut]
     warehouse_id: int | None
     discount_pct: Decimal
     frozen_amount: Money
@@ -373,6 +391,9 @@ class PreviewLineOut(Schema):
     adjustment_amount: Money
     amount: Money
     stock_state: str
+    adjustments: list[AdjustmentOut]
+    notes: list[NoteOut]
+    gift_promotion_id: int | None
 
 
 class SplitOut(Schema):
@@ -409,6 +430,7 @@ class PreviewOut(Schema):
     while there are `problems` (refusals); `holds` say why it would wait for approval."""
 
     lines: list[PreviewLineOut]
+    promotion_notes: list[NoteOut]
     list_amount: Money
     discount_amount: Money
     discount_pct: Decimal

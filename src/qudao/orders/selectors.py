@@ -312,7 +312,7 @@ def _preview(
     ).first()
     ev = evaluate(
         order=order,
-        lines=apply_promotions(order, lines),
+        promoted=apply_promotions(order, lines),
         position=position,
         policy=policy_for(order.seller),
         warehouse=warehouse_default_for(org=order.seller),
@@ -343,7 +343,11 @@ def order_preview(*, actor: Any, order: Order) -> CartPreview:
     if order.status != OrderStatus.DRAFT:
         raise NotFound
     scope.require(actor, PLACE_ORDERS, order.buyer)
-    rows = list(order.lines.select_related("sku__product").order_by("line_no"))
+    rows = [  # the buyer's own lines: free goods come from the promotions step again
+        row
+        for row in order.lines.select_related("sku__product").order_by("line_no")
+        if row.gift_promotion_id is None
+    ]
     resolved = [ResolvedLine(r.sku, r.unit, r.unit_qty, r.unit_factor, r.qty) for r in rows]
     priced, unsold = price_lines(seller=order.seller, buyer=order.buyer, lines=resolved)
     stored = {r.sku_id: r.unit_price for r in rows}

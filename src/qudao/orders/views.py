@@ -136,16 +136,26 @@ def detail_page(
     preview = None
     if order.status == OrderStatus.DRAFT and "submit" in detail.actions:
         preview = call_or_404(selectors.order_preview, actor=request.user, order=order)
-    priced = {p.sku.pk: p for p in preview.lines} if preview else {}
+    lines = preview.lines if preview else []
+    priced = {p.sku.pk: p for p in lines if p.gift_promotion_id is None}
     context = {
         "d": detail,
-        "draft_rows": [(row, priced.get(row.sku_id)) for row in detail.lines],
+        "draft_rows": [
+            (row, priced.get(row.sku_id)) for row in detail.lines if not row.gift_promotion_id
+        ],
+        "draft_gifts": [p for p in lines if p.gift_promotion_id],
         "order": order,
         "preview": preview,
         "price_changed": bool(preview and any(p.price_changed for p in preview.lines)),
         "actions": detail.actions,
         "audit": detail.timeline,
-        "draft_form": DraftForm(initial={"note": order.note, "use_rebate": order.use_rebate}),
+        "draft_form": DraftForm(
+            initial={
+                "note": order.note,
+                "use_rebate": order.use_rebate,
+                "coupon_codes": " ".join(order.coupon_codes),
+            }
+        ),
         "approve_form": CommentForm(),
         "reject_form": RejectForm(),
         "cancel_form": CancelForm(),

@@ -162,6 +162,7 @@ def order_new(request: AuthedRequest, seller_id: int) -> HttpResponse:
                 lines=lines,
                 note=data["note"],
                 use_rebate=data["use_rebate"],
+                coupon_codes=data["coupon_codes"],
             )
         except DomainError as exc:
             domain_error_to_form(form, exc)
@@ -175,9 +176,12 @@ def order_new(request: AuthedRequest, seller_id: int) -> HttpResponse:
 
 
 def draft_lines(request: AuthedRequest, order: Order) -> list[LineIn]:
-    """The draft's lines as edited (line_<line id>; 0 or empty removes it)."""
+    """The draft's lines as edited (line_<line id>; 0 or empty removes it); free goods
+    are the promotions' to give, not the buyer's to edit."""
     found = []
     for line in selectors.order_lines(order=order):
+        if line.gift_promotion_id:
+            continue
         raw = request.POST.get(f"line_{line.pk}", str(line.unit_qty)).strip()
         if raw and raw != "0":
             found.append(LineIn(line.sku.code, raw, line.unit))
@@ -206,6 +210,7 @@ def order_edit(request: AuthedRequest, order_id: int) -> HttpResponse:
                 lines=lines,
                 note=data["note"],
                 use_rebate=data["use_rebate"],
+                coupon_codes=data["coupon_codes"],
             )
         except DomainError as exc:
             domain_error_to_form(form, exc)

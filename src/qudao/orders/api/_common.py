@@ -5,6 +5,7 @@ shipment (unknown codes refused by position, all at once)."""
 from collections.abc import Sequence
 from typing import Any
 
+from django.db.models import F
 from django.utils.translation import gettext as _
 
 from qudao.core.errors import PermissionDenied, ValidationFailed
@@ -64,8 +65,13 @@ def _unknown(codes: Sequence[str], known: set[str], where: str) -> None:
 
 
 def order_line_ids(order: Order, codes: Sequence[str], *, where: str = "lines") -> list[int]:
-    """The order's line id of each SKU code, in the order given."""
-    by_code = dict(order.lines.values_list("sku__code", "pk"))
+    """The order's line id of each SKU code, in the order given: the bought line of a SKU
+    before a free line of the same SKU (free goods of another SKU are found by its code)."""
+    by_code: dict[str, int] = {}
+    for code, pk in order.lines.order_by(
+        F("gift_promotion_id").asc(nulls_first=True), "line_no"
+    ).values_list("sku__code", "pk"):
+        by_code.setdefault(code, pk)
     _unknown(codes, set(by_code), where)
     return [by_code[code.strip()] for code in codes]
 

@@ -75,9 +75,13 @@ def _preview_out(ev: selectors.CartPreview) -> dict[str, Any]:
                 "adjustment_amount": line.adjustment_amount,
                 "amount": line.amount,
                 "stock_state": line.stock_state,
+                "adjustments": line.adjustments,
+                "notes": line.notes,
+                "gift_promotion_id": line.gift_promotion_id,
             }
             for line in ev.lines
         ],
+        "promotion_notes": ev.promotion_notes,
         "list_amount": ev.list_amount,
         "discount_amount": ev.discount_amount,
         "discount_pct": ev.discount_pct,
@@ -161,6 +165,7 @@ def order_create(request: ApiRequest, payload: OrderCreateIn) -> Status[DetailVi
         lines=_lines(payload.lines),
         note=payload.note,
         use_rebate=payload.use_rebate,
+        coupon_codes=payload.coupon_codes,
     )
     return Status(201, order_detail(request.auth, order.pk))
 
@@ -195,6 +200,7 @@ def order_update(request: ApiRequest, order_id: int, payload: OrderUpdateIn) -> 
         lines=None if payload.lines is None else _lines(payload.lines),
         note=payload.note,
         use_rebate=payload.use_rebate,
+        coupon_codes=payload.coupon_codes,
     )
     return order_detail(request.auth, order_id)
 

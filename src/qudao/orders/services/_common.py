@@ -23,6 +23,7 @@ from qudao.orders.constants import DOC_ORDER
 from qudao.orders.engine import Problem
 from qudao.orders.models import Order
 from qudao.pricing.selectors import NotASeller
+from qudao.promotions.services import Doc as PromotionDoc
 
 
 class OrderAlreadySubmitted(Conflict):
@@ -185,6 +186,10 @@ def finance_doc(order: Order) -> FinanceDoc:
 
 def stock_doc(order: Order) -> StockDoc:
     return StockDoc(DOC_ORDER, str(order.pk), order.number)
+
+
+def promotion_doc(order: Order) -> PromotionDoc:
+    return PromotionDoc(DOC_ORDER, str(order.pk), order.number)
 
 
 def order_payload(order: Order, **extra: Any) -> dict[str, Any]:

@@ -31,6 +31,7 @@ from qudao.orders.engine import (
     CreditOutcome,
     Evaluation,
     PricedLine,
+    Promoted,
     ResolvedLine,
     apply_promotions,
     credit_numbers,
@@ -46,6 +47,7 @@ from qudao.orders.services._common import (
     OrderAlreadySubmitted,
     PricesChanged,
     finance_doc,
+    promotion_doc,
     raise_problems,
     record,
     require_approver,
@@ -60,6 +62,7 @@ from qudao.orders.services.drafts import (
     set_totals,
     write_adjustments,
 )
+from qudao.promotions import services as promotions
 
 SPLIT_FIELDS = [
     "prepaid_amount",
@@ -140,30 +143,42 @@ def hold_goods_and_money(
 def _changed_prices(
     rows: Sequence[OrderLine], priced: Sequence[PricedLine]
 ) -> list[dict[str, Any]]:
-    return [
-        {"sku": row.sku.code, "old": str(row.unit_price), "new": str(line.unit_price)}
-        for row, line in zip(rows, priced, strict=True)
-        if row.unit_price != line.unit_price
-    ]
+    """The lines whose price moved since the draft: the unit price (price lists), else the
+    net amount (a promotion started, ended or ran out)."""
+    changed = []
+    for row, line in zip(rows, priced, strict=True):
+        if row.unit_price != line.unit_price:
+            changed.append(
+                {"sku": row.sku.code, "old": str(row.unit_price), "new": str(line.unit_price)}
+            )
+        elif row.amount != line.amount:
+            changed.append({"sku": row.sku.code, "old": str(row.amount), "new": str(line.amount)})
+    return changed
 
 
-def _reprice(order: Order, rows: Sequence[OrderLine], accept: bool) -> list[PricedLine]:
+def _reprice(order: Order, rows: Sequence[OrderLine], accept: bool) -> Promoted:
+    """The draft's own lines priced again now, through the promotions step (free goods
+    follow); a moved price is refused unless the buyer accepted it."""
     resolved = [ResolvedLine(r.sku, r.unit, r.unit_qty, r.unit_factor, r.qty) for r in rows]
     priced, problems = price_lines(seller=order.seller, buyer=order.buyer, lines=resolved)
     raise_problems(problems)
-    priced = apply_promotions(order, priced)
+    promoted = apply_promotions(order, priced)
     changed = _changed_prices(rows, priced)
     if changed and not accept:
         raise PricesChanged(changed)
-    return priced
+    return promoted
 
 
-def _store(order: Order, rows: Sequence[OrderLine], ev: Evaluation) -> None:
-    """The lines as priced now. Most drafts are submitted at the prices they were saved
-    with: only lines whose numbers moved are written (a 30-line UPDATE … CASE costs more
-    than the rest of the submit's own writes)."""
+def _store(
+    order: Order, rows: Sequence[OrderLine], gifts: Sequence[OrderLine], ev: Evaluation
+) -> list[OrderLine]:
+    """The lines as priced now; returns them all, free goods last. Most drafts are
+    submitted at the prices they were saved with: only lines whose numbers moved are
+    written (a 30-line UPDATE … CASE costs more than the rest of the submit's own writes);
+    free goods are written again only when they differ from the draft's."""
+    paid = ev.lines[: len(rows)]
     moved = []
-    for row, line in zip(rows, ev.lines, strict=True):
+    for row, line in zip(rows, paid, strict=True):
         values = line_values(line)
         if any(getattr(row, name) != value for name, value in values.items()):
             for name, value in values.items():
@@ -171,14 +186,36 @@ def _store(order: Order, rows: Sequence[OrderLine], ev: Evaluation) -> None:
             moved.append(row)
     if moved:
         OrderLine.objects.bulk_update(moved, PRICE_FIELDS)
-    if order.adjustment_amount or any(line.adjustments for line in ev.lines):
-        write_adjustments(list(zip(rows, ev.lines, strict=True)))
+    if order.adjustment_amount or any(line.adjustments for line in paid):
+        write_adjustments(list(zip(rows, paid, strict=True)))
+    free = ev.lines[len(rows) :]
+    wanted = [(g.sku.pk, g.qty, g.list_price, g.gift_promotion_id) for g in free]
+    if wanted != [(g.sku_id, g.qty, g.list_price, g.gift_promotion_id) for g in gifts]:
+        OrderLine.objects.filter(pk__in=[g.pk for g in gifts]).delete()
+        gifts = OrderLine.objects.bulk_create(
+            [
+                OrderLine(
+                    order=order,
+                    line_no=len(rows) + n,
+                    sku=line.sku,
+                    unit=line.unit,
+                    unit_qty=line.unit_qty,
+                    unit_factor=line.unit_factor,
+                    qty=line.qty,
+                    gift_promotion_id=line.gift_promotion_id,
+                    **line_values(line),
+                )
+                for n, line in enumerate(free, start=1)
+            ]
+        )
+    order.promotion_notes = ev.promotion_notes
     set_totals(order, ev.lines)
     order.prepaid_amount = ev.split.prepaid
     order.rebate_amount = ev.split.rebate
     order.credit_amount = ev.split.credit
     order.credit_numbers = credit_numbers(ev.credit)
     order.warnings = [{"code": w.code, "params": w.params} for w in ev.warnings]
+    return [*rows, *gifts]
 
 
 @transaction.atomic
@@ -194,18 +231,27 @@ def order_submit(*, actor: Any, order: Order, accept_price_changes: bool = False
         raise OrderAlreadySubmitted(status=OrderStatus(order.status).label)
     require_trading(order.buyer, order.seller)
     position = lock_pair(order)
-    rows = list(order.lines.select_related("sku__product").order_by("line_no"))
-    priced = _reprice(order, rows, accept_price_changes)
+    every = list(order.lines.select_related("sku__product").order_by("line_no"))
+    rows = [row for row in every if row.gift_promotion_id is None]
+    promoted = _reprice(order, rows, accept_price_changes)
     warehouse = warehouse_default_for(org=order.seller)
     ev = evaluate(
         order=order,
-        lines=priced,
+        promoted=promoted,
         position=position,
         policy=policy_for(order.seller),
         warehouse=warehouse,
     )
     raise_problems(ev.problems)
-    _store(order, rows, ev)
+    rows = _store(order, rows, [row for row in every if row.gift_promotion_id], ev)
+    if ev.uses:  # after the position's lock, before inventory's (orders/locks.py)
+        promotions.promotions_consume(
+            actor=actor,
+            seller=order.seller,
+            buyer=order.buyer,
+            uses=ev.uses,
+            doc=promotion_doc(order),
+        )
     now = timezone.now()
     check_transition(ORDER_PIPELINE, order.status, OrderStatus.SUBMITTED)
     order.status, order.submitted_at, order.placed_at = OrderStatus.SUBMITTED, now, now
@@ -303,12 +349,13 @@ def order_approve(*, actor: Any, order: Order, comment: str = "") -> Order:
 @transaction.atomic
 def order_reject(*, actor: Any, order: Order, comment: str) -> Order:
     """An approver of the seller turns a held order down, with a comment for the buyer.
-    A held order holds no stock and no money, so nothing is released."""
+    A held order holds no stock and no money; what it consumed of promotions is given back."""
     order = lock_order(order)
     require_approver(actor, order)
     check_transition(ORDER_PIPELINE, order.status, OrderStatus.REJECTED)
     text = require_reason(comment, "comment")
     before = order.status
+    promotions.promotions_release(actor=actor, doc=promotion_doc(order))
     order.status = OrderStatus.REJECTED
     order.decided_at, order.decided_by, order.decision_comment = timezone.now(), actor, text
     order.save(

@@ -18,6 +18,7 @@ from qudao.orders.locks import lock_order, lock_pair
 from qudao.orders.models import Order
 from qudao.orders.services._common import (
     finance_doc,
+    promotion_doc,
     record,
     require_approver,
     require_on,
@@ -25,11 +26,16 @@ from qudao.orders.services._common import (
     stock_doc,
     visible,
 )
+from qudao.promotions import services as promotions
 
 
 def give_back(*, actor: Any, order: Order, reason: str) -> None:
-    """Undo an approval (position locked first, then inventory): reverse the debits, release
-    the frozen credit, free the reservation. Only for an order nothing has shipped of."""
+    """Undo a submit and its approval (position locked first, then the promotions' rows,
+    then inventory): give the promotions back what the order consumed of their budgets and
+    coupons; for an approved order also reverse the debits, release the frozen credit, free
+    the reservation. Only for an order nothing has shipped of."""
+    if order.status == OrderStatus.PENDING_APPROVAL:
+        promotions.promotions_release(actor=actor, doc=promotion_doc(order))
     if order.status != OrderStatus.APPROVED:
         return
     lock_pair(order)
@@ -45,6 +51,7 @@ def give_back(*, actor: Any, order: Order, reason: str) -> None:
             doc=finance_doc(order),
         )
         order.frozen_amount = order.frozen_amount * 0
+    promotions.promotions_release(actor=actor, doc=promotion_doc(order))
     inventory.stock_release(actor=actor, doc=stock_doc(order))
 
 

@@ -8,8 +8,10 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from qudao.accounts.constants import PLACE_ORDERS
+from qudao.core.errors import ValidationFailed
 from qudao.core.numbering import next_number
 from qudao.network.models import Org
 from qudao.orders.constants import OrderStatus
@@ -32,14 +34,43 @@ from qudao.orders.services._common import (
     require_place,
     require_trading,
 )
+from qudao.promotions.selectors import normalize_code
+
+MAX_COUPONS = 5
+
+
+def clean_coupon_codes(codes: Sequence[str] | None) -> list[str]:
+    """Codes as the promotions app keeps them (trimmed, upper case), each once, at most
+    MAX_COUPONS; the engine uses the best one for the buyer."""
+    found: list[str] = []
+    for code in codes or ():
+        clean = normalize_code(str(code))[:40]
+        if clean and clean not in found:
+            found.append(clean)
+    if len(found) > MAX_COUPONS:
+        text = _("At most %(n)s coupon codes per order.") % {"n": MAX_COUPONS}
+        raise ValidationFailed(text, code="too_many_coupons", fields={"coupon_codes": [text]})
+    return found
 
 
 def priced_from_input(*, order: Order, lines: Sequence[LineInput]) -> list[PricedLine]:
-    """Lines as entered, resolved and priced, or LinesRejected with every problem."""
+    """Lines as entered, resolved, priced and through the promotions step (free goods
+    added at the end), or LinesRejected with every problem. The order keeps the notes."""
     resolved, problems = resolve_lines(lines, skus_by_code(lines))
     priced, unsold = price_lines(seller=order.seller, buyer=order.buyer, lines=resolved)
     raise_problems(problems + unsold)
-    return apply_promotions(order, priced)
+    promoted = apply_promotions(order, priced)
+    order.promotion_notes = promoted.notes
+    return promoted.lines
+
+
+def paid_input(order: Order) -> list[LineInput]:
+    """A draft's own lines as entered (free goods come from the promotions, not the buyer)."""
+    return [
+        (row.sku.code, row.unit_qty, row.unit)
+        for row in order.lines.select_related("sku").order_by("line_no")
+        if row.gift_promotion_id is None
+    ]
 
 
 def line_values(line: PricedLine) -> dict[str, Any]:
@@ -98,6 +129,7 @@ def write_lines(order: Order, lines: Sequence[PricedLine]) -> list[OrderLine]:
                 unit_qty=line.unit_qty,
                 unit_factor=line.unit_factor,
                 qty=line.qty,
+                gift_promotion_id=line.gift_promotion_id,
                 **line_values(line),
             )
             for n, line in enumerate(lines, start=1)
@@ -116,7 +148,13 @@ def set_totals(order: Order, lines: Sequence[PricedLine]) -> None:
     order.amount = sum((line.amount for line in lines), zero)
 
 
-TOTAL_FIELDS = ["list_amount", "discount_amount", "adjustment_amount", "amount"]
+TOTAL_FIELDS = [
+    "list_amount",
+    "discount_amount",
+    "adjustment_amount",
+    "amount",
+    "promotion_notes",
+]
 
 
 @transaction.atomic
@@ -128,8 +166,10 @@ def order_draft_create(
     lines: Sequence[LineInput],
     note: str = "",
     use_rebate: bool = False,
+    coupon_codes: Sequence[str] | None = None,
 ) -> Order:
-    """A draft order of the buyer from the seller, its lines priced for the buyer now.
+    """A draft order of the buyer from the seller, its lines priced for the buyer now (with
+    the promotions it gets, and the coupon codes entered).
     Refused as a whole (nothing written) with every bad line named: unknown SKU codes,
     quantities that are not whole numbers above 0, unknown sales units, SKUs the seller does
     not offer this buyer; and when the buyer may not order (suspended, closed) or does not
@@ -145,6 +185,7 @@ def order_draft_create(
         on_behalf=on_behalf,
         note=(note or "").strip()[:500],
         use_rebate=bool(use_rebate),
+        coupon_codes=clean_coupon_codes(coupon_codes),
         placed_at=timezone.now(),
     )
     priced = priced_from_input(order=order, lines=lines)
@@ -175,15 +216,25 @@ def order_draft_update(
     lines: Sequence[LineInput] | None = None,
     note: str | None = None,
     use_rebate: bool | None = None,
+    coupon_codes: Sequence[str] | None = None,
 ) -> Order:
     """Change a draft: its lines (all of them, as entered — priced again now), its note,
-    whether to deduct from the rebate balance. Only drafts change this way."""
+    whether to deduct from the rebate balance, its coupon codes (the lines are priced again
+    with them). Only drafts change this way."""
     order = lock_order(order)
     require_on(actor, order, PLACE_ORDERS, order.buyer)
     if order.status != OrderStatus.DRAFT:
         raise OrderNotDraft
     changes: dict[str, Any] = {}
     fields: list[str] = []
+    if coupon_codes is not None:
+        codes = clean_coupon_codes(coupon_codes)
+        if codes != order.coupon_codes:
+            changes["coupon_codes"] = [order.coupon_codes, codes]
+            order.coupon_codes = codes
+            fields.append("coupon_codes")
+            if lines is None:
+                lines = paid_input(order)
     if lines is not None:
         require_trading(order.buyer, order.seller)
         before = [[row.sku.code, row.qty] for row in order.lines.select_related("sku")]
@@ -224,7 +275,11 @@ def order_reorder(*, actor: Any, order: Order) -> ReorderResult:
     today's prices; SKUs the seller no longer offers the buyer are left out and named."""
     source = Order.objects.select_related("buyer", "seller").get(pk=order.pk)
     require_on(actor, source, PLACE_ORDERS, source.buyer)
-    rows = list(source.lines.select_related("sku__product").order_by("line_no"))
+    rows = [
+        row
+        for row in source.lines.select_related("sku__product").order_by("line_no")
+        if row.gift_promotion_id is None
+    ]
     resolved, _problems = resolve_lines(
         [(row.sku.code, row.unit_qty, row.unit) for row in rows],
         skus_by_code([(row.sku.code, 1) for row in rows]),

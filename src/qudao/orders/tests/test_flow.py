@@ -113,4 +113,4 @@ def test_bikes_travel_down_three_tiers_and_one_comes_back(w, net):
     out = io.StringIO()
     call_command("check_ledgers", stdout=out)
     assert "differ" not in out.getvalue()
-    assert out.getvalue().count(": every") == 3
+    assert out.getvalue().count(": every") == 4  # finance, inventory, orders, promotions
