@@ -1,6 +1,7 @@
 """Row locks of orders, in one order across apps so two writers never wait on each other in a
 circle: the order row first, then the order's shipment or return row, then finance's
-position of the (buyer, seller) pair (finance.locks), then inventory's rows (its transit,
+position of the (buyer, seller) pair (finance.locks), then the promotions' rows (budgets and
+coupons, in id order — promotions.locks), then inventory's rows (its transit,
 stock balances in pk order, reservations, serials — inventory.locks). A service that touches
 money and stock takes the position lock before calling inventory, even when its finance
 write comes after the stock write (a shipment posts its invoice after the goods leave)."""
