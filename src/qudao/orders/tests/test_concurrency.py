@@ -127,3 +127,36 @@ def test_a_draft_submitted_twice_at_once_is_submitted_once(w):
         assert outcomes == ["already_submitted", "ok"]
     assert of.money_state(w)[3] == 3 * 30
     _clean()
+
+
+def test_two_buyers_racing_for_the_last_promotion_budget_never_overspend_it(w, net):
+    from qudao.promotions.models import Promotion
+    from qudao.promotions.tests.factories import live
+
+    _dealer2(w, net)
+    # 满300减50 with a budget for one order: both drafts were priced with the discount
+    spend = live(
+        w.net.dist1,
+        "threshold_amount_off",
+        {"tiers": [{"threshold": "300", "amount": "50"}]},
+        budget_amount="50",
+    )
+    drafts = [
+        of.draft(w, [("BP-01-STD", 12)]),
+        of.draft(w, [("BP-01-STD", 12)], actor=net.dealer2_admin, buyer=net.dealer2),
+    ]
+    assert [d.amount for d in drafts] == [310, 310]
+    outcomes = _outcomes(
+        [
+            lambda d=d, a=a: services.order_submit(actor=a, order=d)
+            for d, a in zip(drafts, [w.buyer, net.dealer2_admin], strict=True)
+        ]
+    )
+    # the loser either saw the budget gone when it priced again (its net price moved) or
+    # lost the budget's conditional update: either way it is refused and wrote nothing
+    assert outcomes[0] == "ok"  # sorted: the winner first
+    assert outcomes[1] in {"prices_changed", "promotion_budget_exhausted"}
+    assert Promotion.objects.get(pk=spend.pk).consumed_amount == 50
+    assert Order.objects.filter(pk__in=[d.pk for d in drafts], status="approved").count() == 1
+    assert inv.balance(w.seller_wh, w.pad) == (100, 12, 0)
+    _clean()
