@@ -46,6 +46,8 @@ from qudao.orders import services as order_services
 from qudao.orders.models import ApprovalRule, Order, OrderLine, ReturnRequest, Shipment
 from qudao.pricing.models import PriceList, PriceListItem
 from qudao.pricing.tests import factories as pf
+from qudao.promotions import services as promotion_services
+from qudao.promotions.models import Coupon, Promotion
 
 # Routes not scoped by the network: Django's admin (staff only), static and i18n plumbing,
 # the public API docs and the public division list (no org data).
@@ -114,6 +116,7 @@ def outsider(net):
     return {
         **stock,
         **_outside_orders(net, sku, gz_fin),
+        "promotion_id": _outside_promotion(net),
         "statement_id": statement.pk,
         "line_id": statement.lines.get().pk,
         "position_id": position.pk,
@@ -192,6 +195,28 @@ def _outside_orders(net: Any, sku: Sku, approver: Any) -> dict[str, Any]:
     return {"order_id": order.pk, "shipment_id": shipment.pk, "return_id": ret.pk}
 
 
+def _outside_promotion(net: Any) -> int:
+    """dist2's live coupon promotion for dealer3, with a code issued to it."""
+    actor = f.system_actor()
+    promotion = promotion_services.promotion_create(
+        actor=actor,
+        seller=net.dist2,
+        data={
+            "name": "广州迅力专享券",
+            "kind": "coupon",
+            "rules": {"amount": "50"},
+            "starts_at": timezone.now(),
+            "targets": [{"kind": "buyer", "buyer": net.dealer3.pk}],
+        },
+    )
+    for move in ("submit", "approve", "publish"):
+        promotion = getattr(promotion_services, f"promotion_{move}")(
+            actor=actor, promotion=promotion
+        )
+    promotion_services.coupon_issue(actor=actor, promotion=promotion, buyers=[net.dealer3])
+    return promotion.pk
+
+
 SECRETS = (
     "广州迅力",
     "DL-GZ1",
@@ -225,6 +250,7 @@ SCOPED = (
     "order_id",
     "shipment_id",
     "return_id",
+    "promotion_id",
 )
 REFERENCE = ("sku_id", "product_id", "category_id")
 SAMPLES: dict[str, Callable[[dict[str, Any]], Any]] = {
@@ -273,6 +299,8 @@ def _state() -> tuple[Any, ...]:
         list(Shipment.objects.order_by("pk").values_list("pk", "status")),
         list(ReturnRequest.objects.order_by("pk").values_list("pk", "status")),
         list(ApprovalRule.objects.order_by("pk").values_list("pk", "updated_at")),
+        list(Promotion.objects.order_by("pk").values_list("pk", "status", "version")),
+        list(Coupon.objects.order_by("pk").values_list("pk", "used")),
         AuditEvent.objects.count(),
         OutboxEvent.objects.count(),
     )
@@ -354,6 +382,7 @@ def test_same_routes_answer_for_own_objects(client, net, outsider):
         f"/api/v1/orders/{outsider['order_id']}",
         f"/api/v1/shipments/{outsider['shipment_id']}",
         f"/api/v1/returns/{outsider['return_id']}",
+        f"/api/v1/promotions/{outsider['promotion_id']}",
     ):
         assert client.get(url).status_code == 200, url
 

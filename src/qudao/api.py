@@ -105,6 +105,7 @@ from qudao.inventory.api import router as inventory_router  # noqa: E402
 from qudao.network.api import router as network_router  # noqa: E402
 from qudao.orders.api import router as orders_router  # noqa: E402
 from qudao.pricing.api import router as pricing_router  # noqa: E402
+from qudao.promotions.api import router as promotions_router  # noqa: E402
 
 api.add_router("", core_router)
 api.add_router("", accounts_router)
@@ -114,3 +115,4 @@ api.add_router("", pricing_router)
 api.add_router("", finance_router)
 api.add_router("", inventory_router)
 api.add_router("", orders_router)
+api.add_router("", promotions_router)

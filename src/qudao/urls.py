@@ -14,6 +14,7 @@ urlpatterns = [
     path("finance/", include("qudao.finance.urls")),
     path("inventory/", include("qudao.inventory.urls")),
     path("orders/", include("qudao.orders.urls")),
+    path("promotions/", include("qudao.promotions.urls")),
     path("api/v1/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),

@@ -9,6 +9,7 @@ class PromotionsConfig(AppConfig):
 
     def ready(self) -> None:
         from qudao.core.ledgers import LedgerCheck, register
+        from qudao.promotions import widgets  # noqa: F401  (registration)
         from qudao.promotions.selectors import use_mismatches
 
         register(

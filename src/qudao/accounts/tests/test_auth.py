@@ -24,6 +24,7 @@ def test_login_with_username_or_mobile(client, net, login):
         "待收货的发货单",
         "已暂停的组织",
         "生效的价目表",
+        "待审批的促销",
         "逾期应收",
         "低于安全库存",
     ]

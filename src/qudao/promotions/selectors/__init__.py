@@ -1,6 +1,8 @@
 """Reads of promotions, by sub-domain: `cart` (pricing a cart: the engine fed from the
 database), `visibility` (who sees which promotion), `conflicts` (overlaps before
-publishing) and `usage` (what orders took, the ledger check). Orders call `price_cart`."""
+publishing), `usage` (what orders took, the ledger check), `detail` (one promotion as its
+page and API show it) and `simulate` (the seller's simulator from SKU codes). Orders call
+`price_cart`."""
 
 from qudao.core.errors import NotFound
 from qudao.promotions.selectors.cart import (
@@ -14,29 +16,51 @@ from qudao.promotions.selectors.cart import (
     price_cart,
 )
 from qudao.promotions.selectors.conflicts import Overlap, promotion_conflicts
+from qudao.promotions.selectors.detail import (
+    PromotionDetail,
+    TargetRow,
+    coupon_list,
+    promotion_actions,
+    promotion_detail,
+    promotion_use_list,
+    sku_codes_of,
+)
+from qudao.promotions.selectors.simulate import SimLine, Simulation, promotion_simulate
 from qudao.promotions.selectors.usage import Usage, promotion_usage, use_mismatches
 from qudao.promotions.selectors.visibility import (
+    WINDOWS,
     promotion_get,
     promotion_list_for_actor,
     visible_promotions,
 )
 
 __all__ = [
+    "WINDOWS",
     "CartItem",
     "NotFound",
     "Overlap",
+    "PromotionDetail",
+    "SimLine",
+    "Simulation",
+    "TargetRow",
     "Usage",
     "buyer_context",
     "cart_simulate",
     "cart_lines",
+    "coupon_list",
     "normalize_code",
     "offer_of",
     "offers_for_cart",
     "price_cart",
+    "promotion_actions",
     "promotion_conflicts",
+    "promotion_detail",
     "promotion_get",
     "promotion_list_for_actor",
+    "promotion_simulate",
     "promotion_usage",
+    "promotion_use_list",
+    "sku_codes_of",
     "use_mismatches",
     "visible_promotions",
 ]

@@ -50,10 +50,34 @@ def visible_promotions(*, actor: Any) -> QuerySet[Promotion]:
     )
 
 
+# `window` of promotion_list_for_actor: in force now, starting later, over
+WINDOWS = ("now", "upcoming", "past")
+
+
+def _window_q(window: str, at: datetime) -> Q:
+    if window == "now":
+        return Q(starts_at__lte=at) & (Q(ends_at__isnull=True) | Q(ends_at__gt=at))
+    if window == "upcoming":
+        return Q(starts_at__gt=at)
+    if window == "past":
+        return Q(ends_at__lte=at)
+    return Q()
+
+
 def promotion_list_for_actor(
-    *, actor: Any, status: str = "", kind: str = "", seller_id: int | None = None, q: str = ""
+    *,
+    actor: Any,
+    status: str = "",
+    kind: str = "",
+    seller_id: int | None = None,
+    q: str = "",
+    window: str = "",
 ) -> QuerySet[Promotion]:
+    """The promotions the actor sees, newest start first; `window` (WINDOWS) by their
+    validity at this moment."""
     qs = visible_promotions(actor=actor).select_related("seller")
+    if window:
+        qs = qs.filter(_window_q(window, timezone.now()))
     if status:
         qs = qs.filter(status=status)
     if kind:
