@@ -40,7 +40,7 @@ FINANCE_LINE = (
 def _seed() -> str:
     """`qudao seed --scale small`: network, catalogue, prices, then finance."""
     out = StringIO()
-    call_command("seed", "--scale", "small", stdout=out)
+    call_command("seed", "--scale", "small", "--no-orders", stdout=out)
     return out.getvalue()
 
 

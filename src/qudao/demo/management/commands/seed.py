@@ -1,7 +1,8 @@
 """`qudao seed --scale small|medium|large`: the demo network, catalogue, prices, finance
-(credit profiles, a year of invoices and payments) and inventory (warehouses, a year of stock
-moves, serials and sell-out), then the demo logins as the last lines, so they are what a
-person sees after running it."""
+(credit profiles, a year of invoices and payments), inventory (warehouses, a year of stock
+moves, serials and sell-out), a year of orders between the tiers run through the order
+services, last month's statements (which include the orders' invoices), then the demo logins
+as the last lines, so they are what a person sees after running it."""
 
 from typing import Any
 
@@ -10,10 +11,13 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from qudao.demo.catalog import seed_catalog
 from qudao.demo.finance import seed_finance, seed_statements
 from qudao.demo.inventory import seed_inventory
+from qudao.demo.orders import seed_orders
 from qudao.demo.pricing import seed_prices
+from qudao.demo.promotions import end_finished_promotions, seed_promotions
 from qudao.network.constants import OrgKind
 from qudao.network.models import Org
 from qudao.network.seed import SCALES, SeedError, SeedReport, demo_logins, login_table, seed_demo
+from qudao.orders.constants import OrderStatus
 
 KIND_ORDER = [kind.value for kind in OrgKind]
 
@@ -27,6 +31,12 @@ class Command(BaseCommand):
             "--if-empty",
             action="store_true",
             help="only seed a database that has no org yet (what `make run` does)",
+        )
+        parser.add_argument(
+            "--no-orders",
+            action="store_true",
+            help="leave out the year of orders, most of the seed's time (they cannot be added "
+            "later: the statements drawn then close their months)",
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -53,11 +63,6 @@ class Command(BaseCommand):
                 f"{finance['payments']} payments, {finance['entries']} ledger entries created "
                 f"({finance['overdue']} buyers overdue past their tolerance)."
             )
-            statements = seed_statements()
-            self.stdout.write(
-                f"Statements: {statements['statements']} drawn for last month "
-                f"({statements['disputed']} disputed)."
-            )
             stock = seed_inventory(scale=options["scale"])
             self.stdout.write(
                 f"Inventory: {stock['warehouses']} warehouses, {stock['moves']} stock moves, "
@@ -65,10 +70,36 @@ class Command(BaseCommand):
                 f"{stock['counts']} stock counts created ({stock['in_transit']} shipments in "
                 "transit)."
             )
+            if not options["no_orders"]:
+                promotions = seed_promotions()
+                self.stdout.write(self._orders(seed_orders(scale=options["scale"])))
+                ended = end_finished_promotions()
+                self.stdout.write(
+                    f"Promotions: {promotions['promotions']} in the calendar ({ended} over), "
+                    f"{promotions['coupons']} coupons issued."
+                )
+            statements = seed_statements()
+            self.stdout.write(
+                f"Statements: {statements['statements']} drawn for last month "
+                f"({statements['disputed']} disputed)."
+            )
             logins = report.logins
         self.stdout.write("")
         for line in login_table(logins):
             self.stdout.write(line)
+
+    def _orders(self, orders: dict[str, int]) -> str:
+        states = ", ".join(
+            f"{s.replace('_', ' ')} {orders[s]}"
+            for s in OrderStatus.values
+            if s != OrderStatus.SUBMITTED  # passed through within submit, never left in
+        )
+        refused = f" ({orders['refused']} steps refused)" if orders["refused"] else ""
+        return (
+            f"Orders: {orders['orders']} created through the order services ({states}); "
+            f"{orders['returns']} returns and {orders['exchanges']} exchanges, "
+            f"{orders['shipments']} shipments, {orders['invoices']} invoices{refused}."
+        )
 
     def _summary(self, report: SeedReport) -> list[str]:
         created = report.created
