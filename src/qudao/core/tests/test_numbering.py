@@ -1,11 +1,11 @@
-import threading
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
-from django.db import connections, transaction
+from django.db import transaction
 
 from qudao.core.numbering import next_gapless_number, next_number
+from qudao.core.tests.races import race
 
 
 @pytest.mark.django_db
@@ -25,31 +25,6 @@ def test_numbers_count_per_type_and_year():
 def test_gapless_numbers_need_a_transaction():
     with pytest.raises(RuntimeError):
         next_gapless_number("INV")
-
-
-def race(fn, threads: int, per_thread: int) -> list[str]:
-    """Run fn in `threads` threads started together, each in its own transaction."""
-    results: list[str] = []
-    lock = threading.Lock()
-    barrier = threading.Barrier(threads)
-
-    def work() -> None:
-        barrier.wait()
-        try:
-            for _ in range(per_thread):
-                with transaction.atomic():
-                    value = fn()
-                with lock:
-                    results.append(value)
-        finally:
-            connections.close_all()
-
-    pool = [threading.Thread(target=work) for _ in range(threads)]
-    for t in pool:
-        t.start()
-    for t in pool:
-        t.join()
-    return results
 
 
 @pytest.mark.postgres

@@ -4,10 +4,8 @@ never overdraw the prepaid balance."""
 from decimal import Decimal
 
 import pytest
-from django.db import transaction
 
-from qudao.core.errors import DomainError
-from qudao.core.tests.test_numbering import race
+from qudao.core.tests.races import tally
 from qudao.finance import selectors, services
 from qudao.finance.models import Position
 from qudao.finance.services import Doc
@@ -23,21 +21,6 @@ def _world():
     buyer = f.org(seller, "dealer", code="DL-RACE")
     fin = f.member(seller, "finance", username="race-fin")
     return seller, buyer, fin
-
-
-def _attempts(fn, threads: int) -> tuple[int, int]:
-    outcomes: list[str] = []
-
-    def one() -> str:
-        try:
-            with transaction.atomic():
-                fn()
-            return "ok"
-        except DomainError as exc:
-            return exc.code
-
-    outcomes = race(one, threads=threads, per_thread=1)
-    return outcomes.count("ok"), len(outcomes) - outcomes.count("ok")
 
 
 def test_only_one_of_two_orders_fits_the_last_credit(divisions):
@@ -57,7 +40,7 @@ def test_only_one_of_two_orders_fits_the_last_credit(divisions):
         )
 
     for _round in range(5):  # several rounds: a lucky interleaving must not hide a race
-        ok, refused = _attempts(freeze, threads=2)
+        ok, refused = tally(freeze, threads=2)
         assert (ok, refused) == (1, 1)
         position = Position.objects.get(buyer=buyer, seller=seller)
         assert position.frozen_amount == Decimal("600.00")
@@ -89,7 +72,7 @@ def test_concurrent_debits_never_overdraw_prepaid(divisions):
             doc=Doc("order", "x", "SO"),
         )
 
-    ok, refused = _attempts(debit, threads=6)
+    ok, refused = tally(debit, threads=6)
     assert (ok, refused) == (3, 3)
     position = Position.objects.get(buyer=buyer, seller=seller)
     assert position.prepaid_balance == Decimal("100.00")

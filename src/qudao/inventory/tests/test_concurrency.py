@@ -5,8 +5,7 @@ import itertools
 
 import pytest
 
-from qudao.core.errors import DomainError
-from qudao.core.tests.test_numbering import race
+from qudao.core.tests import races
 from qudao.inventory import selectors, services
 from qudao.inventory.models import Serial, SerialEvent, Stock
 from qudao.inventory.services import Doc
@@ -29,23 +28,12 @@ def _world():  # type: ignore[no-untyped-def]
     return clerk, inv.warehouse(seller, "RACE-WH"), inv.warehouse(buyer, "RACE-IN"), pad, bike
 
 
-def _outcomes(fn, threads: int) -> list[str]:  # type: ignore[no-untyped-def]
-    def one() -> str:
-        try:
-            fn()
-        except DomainError as exc:
-            return exc.code
-        return "ok"
-
-    return race(one, threads=threads, per_thread=1)
-
-
 def test_concurrent_reservations_never_oversell(divisions):
     clerk, wh, _in, pad, bike = _world()
     inv.receive(wh, (pad, 5), (bike, 3, inv.serials("RB", 3)))
     docs = itertools.count(1)
     for _round in range(4):  # a lucky interleaving must not hide a race
-        outcomes = _outcomes(
+        outcomes = races.outcomes(
             lambda: services.stock_reserve(
                 actor=clerk, warehouse=wh, lines=[(pad, 2)], doc=Doc("order", str(next(docs)))
             ),
@@ -75,7 +63,7 @@ def test_lines_in_opposite_orders_never_deadlock(divisions):
             doc=Doc("order", str(next(docs))),
         )
 
-    outcomes = race(lambda: reserve() or "ok", threads=8, per_thread=6)
+    outcomes = races.race(lambda: reserve() or "ok", threads=8, per_thread=6)
     assert outcomes == ["ok"] * 48
     assert (
         Stock.objects.get(warehouse=wh, sku=pad).reserved,
@@ -99,7 +87,7 @@ def test_concurrent_moves_of_the_same_serials_leave_each_unit_in_one_place(divis
             doc=Doc("order", str(next(docs))),
         )
 
-    outcomes = _outcomes(ship, threads=4)
+    outcomes = races.outcomes(ship, threads=4)
     assert outcomes.count("ok") == 1
     assert set(outcomes) - {"ok"} <= {"serials_rejected", "serials_changed", "insufficient_stock"}
     assert Stock.objects.get(warehouse=wh, sku=bike).on_hand == 0
@@ -126,7 +114,7 @@ def test_concurrent_moves_of_different_serials_all_go_through(divisions):
             doc=Doc("order", str(next(docs))),
         )
 
-    assert _outcomes(ship, threads=8) == ["ok"] * 8
+    assert races.outcomes(ship, threads=8) == ["ok"] * 8
     assert Stock.objects.get(warehouse=wh, sku=bike).on_hand == 0
     assert Stock.objects.get(warehouse=dest, sku=pad).in_transit == 40
     assert selectors.stock_mismatches() == []

@@ -5,7 +5,7 @@ import itertools
 import pytest
 from django.db import transaction
 
-from qudao.core.tests.test_numbering import race
+from qudao.core.tests.races import race
 from qudao.network import services
 from qudao.network.models import Org
 from qudao.network.tests import factories as f

@@ -4,8 +4,7 @@ submitted twice at once is submitted once."""
 
 import pytest
 
-from qudao.core.errors import DomainError
-from qudao.core.tests.test_numbering import race
+from qudao.core.tests.races import each
 from qudao.finance import services as finance
 from qudao.finance.selectors import ledger_mismatches
 from qudao.inventory.selectors import stock_mismatches
@@ -16,21 +15,6 @@ from qudao.orders.selectors import order_mismatches
 from qudao.orders.tests import factories as of
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
-
-
-def _outcomes(fns):
-    """Run one callable per thread, started together; each returns "ok" or its error code."""
-    todo = iter(fns)
-
-    def one() -> str:
-        fn = next(todo)
-        try:
-            fn()
-        except DomainError as exc:
-            return exc.code
-        return "ok"
-
-    return sorted(race(one, threads=len(fns), per_thread=1))
 
 
 def _clean():
@@ -53,7 +37,7 @@ def test_two_buyers_racing_for_the_last_bikes_never_oversell(w, net):
             of.draft(w, [("TB-S1-GRY", 3)], actor=net.dealer2_admin, buyer=net.dealer2),
         ]
         actors = [w.buyer, net.dealer2_admin]
-        outcomes = _outcomes(
+        outcomes = each(
             [
                 lambda d=d, a=a: services.order_submit(actor=a, order=d)
                 for d, a in zip(drafts, actors, strict=True)
@@ -73,9 +57,7 @@ def test_two_orders_racing_for_the_last_credit_never_overdraw(w, net):
     )
     for _round in range(3):
         drafts = [of.draft(w, [("TB-S1-GRY", 2)]), of.draft(w, [("TB-S1-GRY", 2)])]
-        outcomes = _outcomes(
-            [lambda d=d: services.order_submit(actor=w.buyer, order=d) for d in drafts]
-        )
+        outcomes = each([lambda d=d: services.order_submit(actor=w.buyer, order=d) for d in drafts])
         assert outcomes == ["credit_refused", "ok"]
         assert of.money_state(w) == (0, 0, 0, 3600)
         winner = Order.objects.get(pk__in=[d.pk for d in drafts], status="approved")
@@ -94,7 +76,7 @@ def test_two_approvals_racing_for_the_last_units(w, net):
         of.placed(w, [("TB-S1-GRY", 3)], actor=net.dealer2_admin, buyer=net.dealer2),
     ]
     assert [o.status for o in held] == ["pending_approval"] * 2
-    outcomes = _outcomes([lambda o=o: services.order_approve(actor=w.fin, order=o) for o in held])
+    outcomes = each([lambda o=o: services.order_approve(actor=w.fin, order=o) for o in held])
     assert outcomes == ["insufficient_stock", "ok"]
     assert inv.balance(w.seller_wh, w.grey) == (5, 3, 0)
     _clean()
@@ -111,7 +93,7 @@ def test_two_approvals_racing_for_the_last_credit(w, net):
     )
     held = [of.placed(w, [("TB-S1-GRY", 2)]) for _ in range(2)]
     assert [o.status for o in held] == ["pending_approval"] * 2
-    outcomes = _outcomes([lambda o=o: services.order_approve(actor=w.fin, order=o) for o in held])
+    outcomes = each([lambda o=o: services.order_approve(actor=w.fin, order=o) for o in held])
     assert outcomes == ["credit_refused", "ok"]
     assert of.money_state(w) == (0, 0, 0, 3600)
     assert inv.balance(w.seller_wh, w.grey) == (5, 2, 0)
@@ -121,7 +103,7 @@ def test_two_approvals_racing_for_the_last_credit(w, net):
 def test_a_draft_submitted_twice_at_once_is_submitted_once(w):
     for _round in range(3):
         order = of.draft(w, [("BP-01-STD", 1)])
-        outcomes = _outcomes(
+        outcomes = each(
             [lambda o=order: services.order_submit(actor=w.buyer, order=o) for _ in range(2)]
         )
         assert outcomes == ["already_submitted", "ok"]
@@ -146,7 +128,7 @@ def test_two_buyers_racing_for_the_last_promotion_budget_never_overspend_it(w, n
         of.draft(w, [("BP-01-STD", 12)], actor=net.dealer2_admin, buyer=net.dealer2),
     ]
     assert [d.amount for d in drafts] == [310, 310]
-    outcomes = _outcomes(
+    outcomes = each(
         [
             lambda d=d, a=a: services.order_submit(actor=a, order=d)
             for d, a in zip(drafts, [w.buyer, net.dealer2_admin], strict=True)

@@ -6,11 +6,9 @@ from decimal import Decimal
 from itertools import count
 
 import pytest
-from django.db import transaction
 from django.utils import timezone
 
-from qudao.core.errors import DomainError
-from qudao.core.tests.test_numbering import race
+from qudao.core.tests.races import tally
 from qudao.network.tests.factories import system_actor
 from qudao.promotions import selectors, services
 from qudao.promotions.engine import Use
@@ -18,19 +16,6 @@ from qudao.promotions.models import Coupon, Promotion
 from qudao.promotions.tests.factories import live
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
-
-
-def _attempts(fn, threads: int) -> tuple[int, int]:
-    def one() -> str:
-        try:
-            with transaction.atomic():
-                fn()
-            return "ok"
-        except DomainError as exc:
-            return exc.code
-
-    outcomes = race(one, threads=threads, per_thread=1)
-    return outcomes.count("ok"), len(outcomes) - outcomes.count("ok")
 
 
 def test_concurrent_orders_never_overspend_the_budget(world, cat):
@@ -54,7 +39,7 @@ def test_concurrent_orders_never_overspend_the_budget(world, cat):
         )
 
     for _round in range(3):  # several rounds: a lucky interleaving must not hide a race
-        ok, refused = _attempts(submit, threads=6)
+        ok, refused = tally(submit, threads=6)
         assert (ok, refused) == (3, 3)  # 3 × 300 fits 1000, a 4th does not
         flash.refresh_from_db()
         assert (flash.consumed_amount, flash.consumed_qty) == (Decimal("900.00"), 3)
@@ -84,7 +69,7 @@ def test_concurrent_orders_never_pass_the_quantity_cap(world, cat):
             doc=services.Doc("order", str(next(docs))),
         )
 
-    ok, refused = _attempts(submit, threads=8)
+    ok, refused = tally(submit, threads=8)
     assert (ok, refused) == (4, 4)
     assert Promotion.objects.get(pk=flash.pk).consumed_qty == 4
     assert selectors.use_mismatches() == []
@@ -106,7 +91,7 @@ def test_a_buyer_cannot_use_a_coupon_twice_at_once(world):
             doc=services.Doc("order", str(next(docs))),
         )
 
-    ok, refused = _attempts(submit, threads=4)
+    ok, refused = tally(submit, threads=4)
     assert (ok, refused) == (1, 3)
     assert Coupon.objects.get(pk=coupon.pk).used == 1
     assert selectors.use_mismatches() == []
