@@ -38,7 +38,7 @@ def test_brand_marketing_creates_a_threshold_promotion_and_simulates_it(
 
 def _create(page: Page, base: str, cat, shot) -> Promotion:  # type: ignore[no-untyped-def]
     """The 满减 from the list's "new promotion": from ¥5,000, ¥200 off the bikes."""
-    page.get_by_role("link", name="促销").click()
+    page.get_by_role("link", name="促销", exact=True).click()
     expect(page).to_have_url(f"{base}/promotions/")
     page.get_by_test_id("new-promotion").click()
     form = page.get_by_test_id("promotion-form")
