@@ -75,6 +75,11 @@ class Promotion(models.Model):
     approved_at = models.DateTimeField(null=True, blank=True)
     published_at = models.DateTimeField(null=True, blank=True)
     ended_at = models.DateTimeField(null=True, blank=True)
+    # a group-buy's window closed and its final tier settled with the buyers (once)
+    settled_at = models.DateTimeField(_("settled at"), null=True, blank=True)
+    settled_price = models.DecimalField(
+        _("final group-buy price"), max_digits=14, decimal_places=2, null=True, blank=True
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

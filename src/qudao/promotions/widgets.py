@@ -52,6 +52,7 @@ register_audit_labels(
         "category_ids": gettext_lazy("Categories"),
         "copied_from": gettext_lazy("Copied from"),
         "coupons": gettext_lazy("Coupons"),
+        "quantity": gettext_lazy("Units ordered in all"),
     },
     actions={
         "promotion.created": gettext_lazy("Promotion drafted"),
@@ -64,6 +65,7 @@ register_audit_labels(
         "promotion.paused": gettext_lazy("Paused"),
         "promotion.resumed": gettext_lazy("Resumed"),
         "promotion.ended": gettext_lazy("Ended"),
+        "promotion.settled": gettext_lazy("Group-buy settled at its final tier"),
         "coupon.issued": gettext_lazy("Coupon codes issued"),
     },
 )

@@ -17,6 +17,7 @@ from qudao.finance.services.balances import (
     balance_debit,
     entry_reverse,
     rebate_credit,
+    rebate_settle,
     refund,
 )
 from qudao.finance.services.credit import (
@@ -64,6 +65,7 @@ __all__ = [
     "payment_reject",
     "payment_submit_slip",
     "rebate_credit",
+    "rebate_settle",
     "refund",
     "temporary_limit_grant",
     "GenerateResult",

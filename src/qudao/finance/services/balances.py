@@ -104,6 +104,26 @@ def rebate_credit(*, actor: Any, position: Position, amount: Any, memo: str) -> 
 
 
 @transaction.atomic
+def rebate_settle(*, buyer: Org, seller: Org, amount: Any, memo: str, doc: Doc) -> LedgerEntry:
+    """A rebate computed by the system and settled on schedule (a group-buy's final tier;
+    later, rebate programs): posted to the buyer's rebate balance with the document that
+    settled it. No person acts, so there is no permission check: only scheduled steps of the
+    app that computed the amount call it."""
+    locked = lock_position(buyer=buyer, seller=seller)
+    entry = _post(
+        locked,
+        Account.REBATE,
+        EntryKind.REBATE_CREDIT,
+        _amount(amount),
+        actor=None,
+        memo=memo,
+        doc=doc,
+    )
+    _event("rebate.settled", locked, amount=str(entry.amount), doc=doc.number)
+    return entry
+
+
+@transaction.atomic
 def refund(*, actor: Any, position: Position, amount: Any, memo: str) -> LedgerEntry:
     """Pay prepaid money back to the buyer."""
     _seller_side(actor, position)

@@ -36,6 +36,7 @@ from qudao.orders.services.drafts import (
     order_draft_update,
     order_reorder,
 )
+from qudao.orders.services.group_buys import group_buys_settle
 from qudao.orders.services.receipts import (
     ReceiptLine,
     orders_auto_complete,
@@ -71,6 +72,7 @@ __all__ = [
     "order_cancel",
     "order_cancel_by_seller",
     "order_complete",
+    "group_buys_settle",
     "order_draft_create",
     "order_draft_update",
     "order_reject",

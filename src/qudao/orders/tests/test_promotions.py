@@ -220,3 +220,43 @@ def test_the_draft_page_shows_discounts_free_goods_and_takes_a_coupon(client, w)
     assert saved.status_code == 302
     draft.refresh_from_db()
     assert (draft.coupon_codes, draft.amount) == ([coupon.code], D("3710.00"))
+
+
+def test_a_group_buy_settles_every_buyer_at_the_final_tier_once(w, net):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from qudao.finance import services as finance
+    from qudao.finance.models import Position
+    from qudao.promotions.models import Promotion
+
+    finance.credit_profile_set(
+        actor=w.fin, buyer=net.dealer2, seller=net.dist1, data={"credit_limit": "100000"}
+    )
+    ends = timezone.now() + timedelta(hours=1)
+    group = live(
+        w.net.dist1,
+        "group_buy",
+        {
+            "sku_id": w.grey.pk,
+            "tiers": [{"min_qty": 2, "price": "1700"}, {"min_qty": 4, "price": "1600"}],
+        },
+        name="星空灰团购",
+        ends_at=ends,
+    )
+    first = of.placed(w, [("TB-S1-GRY", 2)])  # 2 together: 1700 (dealer1's own price 1800)
+    second = of.placed(w, [("TB-S1-GRY", 2)], actor=net.dealer2_admin, buyer=net.dealer2)
+    assert (first.amount, second.amount) == (D("3400.00"), D("3200.00"))  # 4 together: 1600
+    assert services.group_buys_settle(now=ends - timedelta(minutes=1)) == 0  # still open
+
+    assert services.group_buys_settle(now=ends) == 1
+    group.refresh_from_db()
+    assert (group.settled_price, group.consumed_qty) == (D("1600.00"), 4)
+    # dealer1 paid 100 a bike above the final tier: credited 200 on its rebate balance
+    rebate = Position.objects.get(buyer=net.dealer1, seller=net.dist1).rebate_balance
+    assert rebate == D("200.00")
+    assert Position.objects.get(buyer=net.dealer2, seller=net.dist1).rebate_balance == D("0.00")
+    assert services.group_buys_settle(now=ends + timedelta(hours=1)) == 0  # once
+    assert Position.objects.get(buyer=net.dealer1, seller=net.dist1).rebate_balance == rebate
+    assert Promotion.objects.get(pk=group.pk).settled_at == ends

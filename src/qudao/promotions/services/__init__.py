@@ -22,6 +22,7 @@ from qudao.promotions.services.budgets import (
 )
 from qudao.promotions.services.drafts import promotion_copy, promotion_create, promotion_update
 from qudao.promotions.services.lifecycle import (
+    group_buy_close,
     promotion_approve,
     promotion_end,
     promotion_pause,
@@ -42,6 +43,7 @@ __all__ = [
     "coupon_issue",
     "coupon_redeem",
     "coupon_release",
+    "group_buy_close",
     "promotion_approve",
     "promotion_copy",
     "promotion_create",

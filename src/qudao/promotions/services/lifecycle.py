@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from qudao.core.errors import check_transition
-from qudao.promotions.constants import PIPELINE, Status
+from qudao.promotions.constants import PIPELINE, Kind, Status
 from qudao.promotions.locks import lock_promotion, lock_seller
 from qudao.promotions.models import Promotion, PromotionProduct, PromotionTarget
 from qudao.promotions.rules import ValidationError, parse_rules
@@ -132,3 +132,42 @@ def promotion_end(*, actor: Any, promotion: Promotion) -> Promotion:
     """End for good (an approved, live or paused promotion). Its uses stay; cancelling an
     order that used it still gives the budget back."""
     return _move(actor, promotion, Status.ENDED, action="promotion.ended", stamp="ended_at")
+
+
+@transaction.atomic
+def group_buy_close(*, promotion_id: int, now: Any = None) -> Promotion | None:
+    """Close a group-buy whose window is over, once: its final unit price is the tier that
+    all the units ordered in the window reached together (`settled_price`; None when none
+    was reached). Returns the promotion, locked until the caller's transaction ends, for the
+    caller to credit its buyers; None when it is not a group-buy whose window is over, or it
+    was settled already. A scheduled step: no person acts."""
+    now = now or timezone.now()
+    promotion = (
+        Promotion.objects.select_for_update()
+        .filter(pk=promotion_id)
+        .select_related("seller")
+        .first()
+    )
+    if (
+        promotion is None
+        or promotion.kind != Kind.GROUP_BUY
+        or promotion.settled_at is not None
+        or promotion.ends_at is None
+        or promotion.ends_at > now
+    ):
+        return None
+    rules = parse_rules(promotion.kind, promotion.rules)
+    reached = [t for t in rules.tiers if t.min_qty <= promotion.consumed_qty]  # type: ignore[attr-defined]
+    promotion.settled_at = now
+    promotion.settled_price = reached[-1].price if reached else None
+    promotion.save(update_fields=["settled_at", "settled_price", "updated_at"])
+    record(
+        actor=None,
+        action="promotion.settled",
+        promotion=promotion,
+        changes={
+            "settled_price": [None, str(promotion.settled_price or "—")],
+            "quantity": [None, promotion.consumed_qty],
+        },
+    )
+    return promotion
