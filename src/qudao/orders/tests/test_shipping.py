@@ -344,7 +344,11 @@ def test_either_side_may_close_a_delivered_order(w):
     assert services.order_complete(actor=w.buyer, order=order).status == "completed"
 
 
-def test_the_celery_task_runs_both_sweeps(w):
+def test_the_celery_task_runs_every_sweep(w):
     from qudao.orders.tasks import orders_sweep
 
-    assert orders_sweep() == {"receipts_confirmed": 0, "orders_completed": 0}
+    assert orders_sweep() == {
+        "receipts_confirmed": 0,
+        "orders_completed": 0,
+        "group_buys_settled": 0,
+    }
