@@ -100,6 +100,7 @@ def on_not_found(request: HttpRequest, exc: NotFound) -> HttpResponse:
 from qudao.accounts.api import router as accounts_router  # noqa: E402
 from qudao.catalog.api import router as catalog_router  # noqa: E402
 from qudao.core.api import router as core_router  # noqa: E402
+from qudao.dealers.api import router as dealers_router  # noqa: E402
 from qudao.finance.api import router as finance_router  # noqa: E402
 from qudao.inventory.api import router as inventory_router  # noqa: E402
 from qudao.network.api import router as network_router  # noqa: E402
@@ -116,3 +117,4 @@ api.add_router("", finance_router)
 api.add_router("", inventory_router)
 api.add_router("", orders_router)
 api.add_router("", promotions_router)
+api.add_router("", dealers_router)

@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "qudao.inventory",
     "qudao.promotions",
     "qudao.orders",
+    "qudao.dealers",
     "qudao.demo",
 ]
 
@@ -144,6 +145,15 @@ MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # Files only authorised users may read (dealer applications, licences, contracts): outside
+    # MEDIA_ROOT, never served by URL, only through views that check the reader's scope.
+    "private": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {
+            "location": os.environ.get("PRIVATE_ROOT", str(VAR_DIR / "private")),
+            "base_url": None,
+        },
+    },
     "staticfiles": {
         "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
         if not DEBUG

@@ -15,6 +15,7 @@ urlpatterns = [
     path("inventory/", include("qudao.inventory.urls")),
     path("orders/", include("qudao.orders.urls")),
     path("promotions/", include("qudao.promotions.urls")),
+    path("dealers/", include("qudao.dealers.urls")),
     path("api/v1/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),

@@ -19,6 +19,7 @@ APPROVE_ORDERS = "orders.approve_order"
 SHIP_ORDERS = "orders.change_shipment"
 MANAGE_ORDER_RULES = "orders.change_approvalrule"
 MANAGE_PROMOTIONS = "promotions.change_promotion"
+MANAGE_DEALERS = "dealers.change_dealer"
 
 ALL_PERMISSIONS = {
     VIEW_NETWORK: _("View the network"),
@@ -37,6 +38,9 @@ ALL_PERMISSIONS = {
     SHIP_ORDERS: _("Ship orders, confirm receipts, send and receive returns"),
     MANAGE_ORDER_RULES: _("Set the org's order approval rules"),
     MANAGE_PROMOTIONS: _("Create, approve, publish and end the org's promotions and coupons"),
+    MANAGE_DEALERS: _(
+        "Review dealer applications, onboard, grade, suspend and close dealers in scope"
+    ),
 }
 
 # code: (label, org kinds the role belongs to, permissions, home order)
@@ -61,6 +65,21 @@ ROLES: dict[str, tuple[object, tuple[str, ...], tuple[str, ...]]] = {
             SHIP_ORDERS,
             MANAGE_ORDER_RULES,
             MANAGE_PROMOTIONS,
+            MANAGE_DEALERS,
+        ),
+    ),
+    "channel_manager": (
+        _("Channel manager"),
+        ("hq", "region"),
+        (
+            VIEW_NETWORK,
+            MANAGE_ORGS,
+            MANAGE_MEMBERS,
+            MANAGE_SUPPLY,
+            BROWSE_CATALOG,
+            VIEW_FINANCE,
+            VIEW_STOCK,
+            MANAGE_DEALERS,
         ),
     ),
     "region_manager": (
@@ -75,6 +94,7 @@ ROLES: dict[str, tuple[object, tuple[str, ...], tuple[str, ...]]] = {
             VIEW_FINANCE,
             VIEW_STOCK,
             APPROVE_ORDERS,
+            MANAGE_DEALERS,
         ),
     ),
     "finance": (

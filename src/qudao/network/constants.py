@@ -18,6 +18,15 @@ class OrgStatus(models.TextChoices):
     CLOSED = "closed", _("Closed")
 
 
+class Hold(models.TextChoices):
+    """Reasons an active org may not order (set by the services that own them: the dealers
+    app for onboarding, an expired authorisation and closing). Suspension is a status."""
+
+    ONBOARDING = "onboarding", _("onboarding is not complete")
+    AUTHORISATION_EXPIRED = "authorisation_expired", _("its brand authorisation has expired")
+    CLOSING = "closing", _("it is closing")
+
+
 # Allowed status moves; the dealers app drives most of them in a later issue.
 ORG_STATUS_PIPELINE: dict[str, set[str]] = {
     OrgStatus.PROSPECT: {OrgStatus.ACTIVE, OrgStatus.CLOSED},

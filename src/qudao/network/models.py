@@ -83,6 +83,9 @@ class Org(MP_Node):
     )
     contact_name = models.CharField(_("contact"), max_length=40, blank=True)
     contact_phone = models.CharField(_("contact phone"), max_length=20, blank=True)
+    # Hold reasons (network.constants.Hold) that stop this org ordering while it is active;
+    # read with the org itself, so the order gate costs no query.
+    holds = models.JSONField(_("ordering holds"), default=list, blank=True)
     # Lower-case name, code, full pinyin and initials: `gzxl` finds 广州迅力电动车.
     search_text = models.CharField(max_length=600, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)

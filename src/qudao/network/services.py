@@ -23,6 +23,7 @@ from qudao.network.constants import (
     SELLING_KINDS,
     Channel,
     DivisionLevel,
+    Hold,
     OrgKind,
     OrgStatus,
 )
@@ -245,6 +246,50 @@ def org_update(*, actor: Any, org: Org, data: Mapping[str, Any]) -> Org:
     org.save(update_fields=[*clean.keys(), "search_text", "updated_at"])
     audit_record(actor=actor, action="org.updated", instance=org, changes=changes)
     event_record("org.updated", {"org_id": org.pk, "fields": sorted(changes)})
+    return org
+
+
+@transaction.atomic
+def org_hold(*, actor: Any, org: Org, reason: str, on: bool, note: str = "") -> Org:
+    """Put an ordering hold on an org or lift it (idempotent). Called by the services that own
+    the reason (the dealers app); they check their own permissions."""
+    if reason not in Hold.values:
+        raise ValidationFailed(_("Unknown hold reason."), code="invalid_hold")
+    org = Org.objects.select_for_update().get(pk=org.pk)
+    holds = [h for h in org.holds if h != reason] + ([reason] if on else [])
+    if holds == org.holds:
+        return org
+    before = list(org.holds)
+    org.holds = holds
+    org.save(update_fields=["holds", "updated_at"])
+    audit_record(
+        actor=actor,
+        action="org.hold_set" if on else "org.hold_lifted",
+        instance=org,
+        changes={"holds": [before, holds], **({"note": [None, note]} if note else {})},
+    )
+    event_record("org.hold_changed", {"org_id": org.pk, "reason": reason, "on": on})
+    return org
+
+
+@transaction.atomic
+def org_status_set(*, actor: Any, org: Org, status: str, reason: str = "") -> Org:
+    """Move an org's status along ORG_STATUS_PIPELINE on behalf of a lifecycle service (which
+    checks its own permission): suspension, reinstatement, activation, closing."""
+    org = Org.objects.select_for_update().get(pk=org.pk)
+    if org.status == status:
+        return org
+    check_transition(ORG_STATUS_PIPELINE, org.status, status)
+    before = org.status
+    org.status = status
+    org.save(update_fields=["status", "updated_at"])
+    audit_record(
+        actor=actor,
+        action="org.status_changed",
+        instance=org,
+        changes={"status": [before, status], **({"reason": [None, reason]} if reason else {})},
+    )
+    event_record("org.status_changed", {"org_id": org.pk, "from": before, "to": status})
     return org
 
 

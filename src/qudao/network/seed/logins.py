@@ -11,6 +11,7 @@ from qudao.network.models import Membership
 # (username, role, which org): one login per role, two for dealer_admin (distributor, dealer).
 DEMO_LOGINS: tuple[tuple[str, str, str], ...] = (
     ("admin", "brand_admin", "hq"),
+    ("channel", "channel_manager", "hq"),
     ("region", "region_manager", "region"),
     ("finance", "finance", "hq"),
     ("warehouse", "warehouse_clerk", "distributor"),

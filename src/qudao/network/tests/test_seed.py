@@ -29,7 +29,7 @@ SMALL_KINDS = {
     "service_point": 3,
 }
 DEMO_USERNAMES = [
-    "admin", "region", "finance", "warehouse", "sales", "distributor", "dealer", "store",
+    "admin", "channel", "region", "finance", "warehouse", "sales", "distributor", "dealer", "store",
     "service", "tech",
 ]  # fmt: skip
 NO_PROBLEMS = ([], [], [], [], [])
@@ -65,9 +65,9 @@ def _snapshot() -> dict[str, object]:
 def test_small_seed_creates_exact_counts(small: SeedReport) -> None:
     assert dict(Counter(Org.objects.values_list("kind", flat=True))) == SMALL_KINDS
     assert Counter(SupplyLink.objects.values_list("kind", flat=True)) == {"goods": 46, "parts": 15}
-    assert User.objects.count() == 10
-    assert Membership.objects.count() == 10
-    assert small.created == {**SMALL_KINDS, "supply_links": 61, "users": 10, "memberships": 10}
+    assert User.objects.count() == 11
+    assert Membership.objects.count() == 11
+    assert small.created == {**SMALL_KINDS, "supply_links": 61, "users": 11, "memberships": 11}
     assert small.totals == SMALL_KINDS
 
 
@@ -150,6 +150,7 @@ def test_demo_logins_sit_where_the_roles_belong(small: SeedReport) -> None:
     homes = {login.username: login.org_code for login in small.logins}
     assert homes == {
         "admin": "HQ",
+        "channel": "HQ",
         "region": "R01",
         "finance": "HQ",
         "warehouse": "D0001",
@@ -273,7 +274,7 @@ def test_medium_plan_has_the_promised_shape(seed_divisions: None) -> None:
         "service_point": 20,
     }  # fmt: skip
     # One dealer_admin per distributor and dealer, on top of the ten demo logins.
-    assert len(plan.users) == 10 + 30 + 300
+    assert len(plan.users) == 11 + 30 + 300
     for attribute in ("code", "name", "uscc", "contact_phone"):
         values = [getattr(o, attribute) for o in plan.orgs if o.kind != OrgKind.REGION]
         assert len(set(values)) == len(values), attribute
@@ -287,9 +288,9 @@ def test_command_prints_the_logins_and_password_last(seed_divisions: None) -> No
 
     lines = out.getvalue().rstrip("\n").split("\n")
     assert lines[-1] == f"Password for every demo login: {settings.QUDAO['DEMO_PASSWORD']}"
-    table = lines[-11:-1]
+    table = lines[-12:-1]
     assert [row.split()[0] for row in table] == DEMO_USERNAMES
-    assert lines[-12].split() == ["username", "mobile", "name", "role", "org"]
+    assert lines[-13].split() == ["username", "mobile", "name", "role", "org"]
     for row, user in zip(table, User.objects.order_by("pk"), strict=True):
         assert user.mobile in row
     assert Org.objects.count() == sum(SMALL_KINDS.values())

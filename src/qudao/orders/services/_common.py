@@ -16,7 +16,7 @@ from qudao.finance.services import Doc as FinanceDoc
 from qudao.inventory.services import Doc as StockDoc
 from qudao.inventory.services import InsufficientStock
 from qudao.network import scope
-from qudao.network.constants import OrgStatus
+from qudao.network.constants import Hold, OrgStatus
 from qudao.network.models import Org
 from qudao.network.selectors import sells_to
 from qudao.orders.constants import DOC_ORDER
@@ -151,6 +151,15 @@ def require_trading(buyer: Org, seller: Org) -> None:
             _("%(org)s is %(status)s and cannot order.")
             % {"org": buyer.name, "status": OrgStatus(buyer.status).label.lower()},
             code="buyer_not_active",
+        )
+    if buyer.holds:
+        raise OrgNotActive(
+            _("%(org)s cannot order: %(reasons)s.")
+            % {
+                "org": buyer.name,
+                "reasons": "; ".join(str(Hold(h).label) for h in buyer.holds if h in Hold.values),
+            },
+            code="buyer_on_hold",
         )
     if seller.status != OrgStatus.ACTIVE:
         raise OrgNotActive(

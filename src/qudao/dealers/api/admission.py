@@ -1,0 +1,5 @@
+"""Dealer lifecycle API: admission."""
+
+from ninja import Router
+
+router = Router()

@@ -1,0 +1,5 @@
+"""Dealer lifecycle API: closing."""
+
+from ninja import Router
+
+router = Router()

@@ -1,0 +1,5 @@
+"""Dealer lifecycle API: contracts."""
+
+from ninja import Router
+
+router = Router()

@@ -1,0 +1,5 @@
+"""Dealer lifecycle API: grading."""
+
+from ninja import Router
+
+router = Router()

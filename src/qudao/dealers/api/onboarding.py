@@ -1,0 +1,5 @@
+"""Dealer lifecycle API: onboarding."""
+
+from ninja import Router
+
+router = Router()

@@ -1,0 +1,5 @@
+"""Dealer lifecycle API: profile."""
+
+from ninja import Router
+
+router = Router()

@@ -1,0 +1,5 @@
+"""Pages of the dealer lifecycle: profile."""
+
+from django.urls import URLPattern
+
+urlpatterns: list[URLPattern] = []
