@@ -14,6 +14,6 @@ class Migration(migrations.Migration):
     dependencies = [
         ("accounts", "0004_roles_finance"),
         ("promotions", "0002_roles_promotions"),
-        ("dealers", "0001_initial"),
+        ("orders", "0002_roles_orders"),
     ]
     operations = [migrations.RunPython(sync_roles, migrations.RunPython.noop)]
