@@ -6,3 +6,7 @@ class DealersConfig(AppConfig):
     name = "qudao.dealers"
     label = "dealers"
     verbose_name = _("Dealer lifecycle")
+
+    def ready(self) -> None:
+        from qudao.dealers import widgets  # noqa: F401  (menu, home widgets, audit labels)
+        from qudao.dealers.services import records  # noqa: F401  (outbox handlers)
