@@ -14,10 +14,12 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 
 from qudao.accounts.services import api_token_create
-from qudao.catalog.models import Category, Product, Sku
+from qudao.catalog import services as catalog_services
+from qudao.catalog.models import Category, Product, ProductSet, ProductSetItem, Sku
 from qudao.catalog.tests import factories as cf
 from qudao.core.models import AuditEvent, Notification, OutboxEvent
 from qudao.core.services import notification_create
+from qudao.dealers.models import Dealer
 from qudao.finance import services as finance_services
 from qudao.finance.models import (
     LedgerEntry,
@@ -117,6 +119,8 @@ def outsider(net):
         **stock,
         **_outside_orders(net, sku, gz_fin),
         "promotion_id": _outside_promotion(net),
+        "dealer_id": _outside_dealer(net),  # dealers (closing and the other parts)
+        "product_set_id": _outside_product_set(net),
         "statement_id": statement.pk,
         "line_id": statement.lines.get().pk,
         "position_id": position.pk,
@@ -217,6 +221,24 @@ def _outside_promotion(net: Any) -> int:
     return promotion.pk
 
 
+def _outside_product_set(net: Any) -> int:
+    """dealer3's own product set (it sells to its stores): its side only."""
+    product_set = catalog_services.product_set_create(
+        actor=net.dealer3_admin,
+        owner=net.dealer3,
+        data={"name": "广州迅力电池组", "sku_codes": ["GZ-ONLY"]},
+    )
+    return product_set.pk
+
+
+def _outside_dealer(net: Any) -> int:
+    """dealer3's lifecycle record, closing: its pages and API answer 404 to dealer1."""
+    from qudao.dealers.tests.factories import dealer_at
+
+    found = Dealer.objects.filter(org=net.dealer3).first()  # made on org.created, if it ran
+    return (found or dealer_at(net.hq, "closing", org=net.dealer3)).pk
+
+
 SECRETS = (
     "广州迅力",
     "DL-GZ1",
@@ -251,6 +273,8 @@ SCOPED = (
     "shipment_id",
     "return_id",
     "promotion_id",
+    "dealer_id",
+    "product_set_id",
 )
 REFERENCE = ("sku_id", "product_id", "category_id")
 SAMPLES: dict[str, Callable[[dict[str, Any]], Any]] = {
@@ -301,6 +325,9 @@ def _state() -> tuple[Any, ...]:
         list(ApprovalRule.objects.order_by("pk").values_list("pk", "updated_at")),
         list(Promotion.objects.order_by("pk").values_list("pk", "status", "version")),
         list(Coupon.objects.order_by("pk").values_list("pk", "used")),
+        list(ProductSet.objects.order_by("pk").values_list("pk", "name")),
+        list(ProductSetItem.objects.order_by("pk").values_list("pk", "sku_id", "category_id")),
+        list(Dealer.objects.order_by("pk").values_list("pk", "stage")),
         AuditEvent.objects.count(),
         OutboxEvent.objects.count(),
     )
@@ -383,6 +410,8 @@ def test_same_routes_answer_for_own_objects(client, net, outsider):
         f"/api/v1/shipments/{outsider['shipment_id']}",
         f"/api/v1/returns/{outsider['return_id']}",
         f"/api/v1/promotions/{outsider['promotion_id']}",
+        f"/api/v1/product-sets/{outsider['product_set_id']}",
+        f"/catalog/sets/{outsider['product_set_id']}/",
     ):
         assert client.get(url).status_code == 200, url
 

@@ -59,6 +59,10 @@ def _create(page: Page, base: str, cat, shot) -> Promotion:  # type: ignore[no-u
 def _submit_approve_publish(page: Page, shot) -> None:  # type: ignore[no-untyped-def]
     status = page.get_by_test_id("promotion-status")
     expect(status).to_have_attribute("data-status", "draft")
+    # the conflict check prices a sample order with the draft: three scooters for D-HZ
+    sample = page.get_by_test_id("sample-order")
+    expect(sample.get_by_test_id("sample-buyer")).to_have_attribute("data-code", "D-HZ")
+    expect(sample.get_by_test_id("sim-net")).to_have_text("¥5800.00")
     page.get_by_test_id("submit").click()
     expect(status).to_have_attribute("data-status", "submitted")
     page.get_by_test_id("approve-form").locator("summary").click()

@@ -6,7 +6,15 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
-from qudao.catalog.models import Category, Fitment, Product, Sku, SkuPack
+from qudao.catalog.models import (
+    Category,
+    Fitment,
+    Product,
+    ProductSet,
+    ProductSetItem,
+    Sku,
+    SkuPack,
+)
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
@@ -58,3 +66,17 @@ class SkuAdmin(ReadOnlyAdmin):
 class FitmentAdmin(ReadOnlyAdmin):
     list_display = ("part", "product")
     raw_id_fields = ("part", "product")
+
+
+class ProductSetItemInline(admin.TabularInline):  # type: ignore[type-arg]
+    model = ProductSetItem
+    raw_id_fields = ("sku", "category")
+    extra = 0
+
+
+@admin.register(ProductSet)
+class ProductSetAdmin(ReadOnlyAdmin):
+    list_display = ("name", "owner", "updated_at")
+    search_fields = ("name",)
+    raw_id_fields = ("owner",)
+    inlines = (ProductSetItemInline,)

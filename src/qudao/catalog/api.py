@@ -1,5 +1,6 @@
 """The catalogue's JSON API: reads for everyone who may browse the catalogue, writes for the
-brand. Each handler finds its objects through the selectors and calls one service."""
+brand; the sellers' product sets for their side (writes: those who manage the seller's
+promotions). Each handler finds its objects through the selectors and calls one service."""
 
 from typing import Any
 
@@ -7,7 +8,7 @@ from ninja import Query, Router, Status
 from ninja.pagination import PageNumberPagination, paginate
 
 from qudao.catalog import selectors, services
-from qudao.catalog.models import Category, Product, Sku
+from qudao.catalog.models import Category, Product, ProductSet, Sku
 from qudao.catalog.schemas import (
     CategoryCreateIn,
     CategoryOut,
@@ -15,6 +16,11 @@ from qudao.catalog.schemas import (
     ProductDetailOut,
     ProductFilters,
     ProductOut,
+    ProductSetCreateIn,
+    ProductSetDetailOut,
+    ProductSetFilters,
+    ProductSetOut,
+    ProductSetUpdateIn,
     ProductUpdateIn,
     SkuCreateIn,
     SkuDetailOut,
@@ -23,6 +29,7 @@ from qudao.catalog.schemas import (
     SkuUpdateIn,
 )
 from qudao.core.types import ApiRequest
+from qudao.network.selectors import org_get
 
 router = Router(tags=["catalog"])
 
@@ -116,3 +123,41 @@ def sku_update(request: ApiRequest, sku_id: int, payload: SkuUpdateIn) -> Sku:
     sku = selectors.sku_get(actor=request.auth, sku_id=sku_id)
     services.sku_update(actor=request.auth, sku=sku, data=payload.dict(exclude_unset=True))
     return selectors.sku_get(actor=request.auth, sku_id=sku_id)
+
+
+@router.get("/product-sets", response=list[ProductSetOut])
+@paginate(PageNumberPagination)
+def product_set_list(request: ApiRequest, filters: Query[ProductSetFilters]):  # type: ignore[no-untyped-def]
+    """The sets of the sellers in the actor's scope, by seller and name."""
+    return selectors.product_set_list_for_actor(
+        actor=request.auth, owner_id=filters.owner, q=filters.q
+    )
+
+
+@router.post("/product-sets", response={201: ProductSetDetailOut})
+def product_set_create(request: ApiRequest, payload: ProductSetCreateIn) -> Status[ProductSet]:
+    """A seller's new set. Refusals (nothing written): product_set_name_taken,
+    product_set_empty, product_set_sku_unknown, product_set_category_unknown,
+    product_set_too_large; a seller outside the scope 404, without the right 403."""
+    owner = org_get(actor=request.auth, org_id=payload.owner_id)
+    data = payload.dict(exclude={"owner_id"})
+    product_set = services.product_set_create(actor=request.auth, owner=owner, data=data)
+    return Status(201, selectors.product_set_get(actor=request.auth, product_set_id=product_set.pk))
+
+
+@router.get("/product-sets/{product_set_id}", response=ProductSetDetailOut)
+def product_set_detail(request: ApiRequest, product_set_id: int) -> ProductSet:
+    return selectors.product_set_get(actor=request.auth, product_set_id=product_set_id)
+
+
+@router.patch("/product-sets/{product_set_id}", response=ProductSetDetailOut)
+def product_set_update(
+    request: ApiRequest, product_set_id: int, payload: ProductSetUpdateIn
+) -> ProductSet:
+    """Rename the set or replace its SKUs or categories. Every promotion naming the set
+    follows, live ones included; a change that would make an exclusive promotion overlap
+    another is refused (promotion_exclusive_overlap)."""
+    product_set = selectors.product_set_get(actor=request.auth, product_set_id=product_set_id)
+    data = {k: v for k, v in payload.dict(exclude_unset=True).items() if v is not None}
+    services.product_set_update(actor=request.auth, product_set=product_set, data=data)
+    return selectors.product_set_get(actor=request.auth, product_set_id=product_set_id)

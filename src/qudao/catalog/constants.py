@@ -24,6 +24,11 @@ MAX_WARRANTY_MONTHS = 120  # ten years; anything longer is a typo
 MAX_ORDER_MULTIPLE = 10_000  # base units a SKU can be required to be ordered in multiples of
 MIN_PACK_FACTOR = 2  # a "pack" of one is the base unit itself
 
+# A seller's product set: a name unique per seller, at least one SKU or category, at most
+# this many of them together (more: name categories instead).
+PRODUCT_SET_NAME_LENGTH = 60
+MAX_PRODUCT_SET_ITEMS = 5_000
+
 # First bytes of each accepted image type; the extension must name the same type.
 IMAGE_SIGNATURES: dict[str, tuple[bytes, ...]] = {
     "jpeg": (b"\xff\xd8\xff",),

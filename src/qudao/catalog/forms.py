@@ -1,3 +1,4 @@
+import re
 from typing import Any, cast
 
 from django import forms
@@ -8,10 +9,11 @@ from qudao.catalog.constants import (
     IMAGE_EXTENSIONS,
     MAX_ORDER_MULTIPLE,
     MAX_WARRANTY_MONTHS,
+    PRODUCT_SET_NAME_LENGTH,
     PRODUCT_STATUS_PIPELINE,
     ProductStatus,
 )
-from qudao.catalog.models import Product, Sku
+from qudao.catalog.models import Product, ProductSet, Sku
 from qudao.catalog.rules import format_pairs
 from qudao.core.forms import StyledForm
 
@@ -183,3 +185,60 @@ class ImportForm(StyledForm):
                 _("The file is larger than %(mb)s MB."), params={"mb": MAX_IMPORT_BYTES >> 20}
             )
         return upload
+
+
+_CODE_SPLIT = re.compile(r"[\s,，;；、]+")
+
+
+def codes_in(text: str) -> list[str]:
+    """Codes separated by spaces, commas, semicolons or lines (as pasted from Excel)."""
+    return list(dict.fromkeys(c for c in _CODE_SPLIT.split(text or "") if c))
+
+
+class ProductSetForm(ChoicesForm):
+    """A seller's product set: its name, SKUs by code and categories. A new set names its
+    seller (one of the orgs whose promotions the actor manages); a set keeps its seller."""
+
+    owner = forms.TypedChoiceField(label=_("Seller"), coerce=int)
+    name = forms.CharField(label=_("Name"), max_length=PRODUCT_SET_NAME_LENGTH)
+    sku_codes = forms.CharField(
+        label=_("SKU codes"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4, "spellcheck": "false", "autocomplete": "off"}),
+        help_text=_("Separated by spaces, commas or lines, as pasted from Excel."),
+    )
+    category_codes = forms.MultipleChoiceField(
+        label=_("Categories (with their subcategories)"),
+        required=False,
+        widget=forms.SelectMultiple(attrs={"size": 6}),
+    )
+
+    def __init__(
+        self,
+        *args: Any,
+        categories: list[tuple[str, str]],
+        owners: list[Any] | None = None,
+        instance: ProductSet | None = None,
+        **kwargs: Any,
+    ) -> None:
+        if instance is not None and "initial" not in kwargs:
+            kwargs["initial"] = {
+                "name": instance.name,
+                "sku_codes": "\n".join(s.code for s in instance.member_skus()),
+                "category_codes": [c.code for c in instance.member_categories()],
+            }
+        super().__init__(*args, **kwargs)
+        if owners is None:
+            del self.fields["owner"]
+        else:
+            self._choices("owner").choices = [(o.pk, f"{o.name} ({o.code})") for o in owners]
+        self._choices("category_codes").choices = categories
+
+    def payload(self) -> dict[str, Any]:
+        """What product_set_create / product_set_update take."""
+        data = self.cleaned_data
+        return {
+            "name": data["name"],
+            "sku_codes": codes_in(data.get("sku_codes") or ""),
+            "category_codes": list(data.get("category_codes") or []),
+        }

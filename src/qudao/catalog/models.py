@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.core.validators import FileExtensionValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -7,6 +8,7 @@ from qudao.catalog.constants import (
     IMAGE_EXTENSIONS,
     MAX_ORDER_MULTIPLE,
     MAX_WARRANTY_MONTHS,
+    PRODUCT_SET_NAME_LENGTH,
     ProductStatus,
 )
 
@@ -164,3 +166,94 @@ class Fitment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.part} → {self.product}"
+
+
+class ProductSet(models.Model):
+    """A seller's saved, named set of SKUs and categories (each category with its
+    subcategories), to target promotions — and later rebates — at in one step. Used by
+    reference: what the set holds when a cart is priced is what counts (docs/decisions/0010).
+    """
+
+    owner = models.ForeignKey(
+        "network.Org",
+        on_delete=models.PROTECT,
+        related_name="product_sets",
+        verbose_name=_("seller"),
+    )
+    name = models.CharField(_("name"), max_length=PRODUCT_SET_NAME_LENGTH)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("product set")
+        ordering = ["name", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["owner", "name"], name="product_set_name_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def member_skus(self) -> list[Sku]:
+        """Its SKUs by code (read from its items, prefetched by the selectors)."""
+        found = [item.sku for item in self.items.all() if item.sku is not None]
+        return sorted(found, key=lambda sku: sku.code)
+
+    def member_categories(self) -> list[Category]:
+        """Its categories in tree order."""
+        found = [item.category for item in self.items.all() if item.category is not None]
+        return sorted(found, key=lambda category: category.path)
+
+
+class ProductSetItem(models.Model):
+    """A SKU or a category (with its subcategories) of a product set."""
+
+    product_set = models.ForeignKey(
+        ProductSet, on_delete=models.CASCADE, related_name="items", verbose_name=_("product set")
+    )
+    sku = models.ForeignKey(
+        Sku,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("SKU"),
+    )
+    category = models.ForeignKey(
+        Category,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("category"),
+    )
+
+    class Meta:
+        verbose_name = _("product set item")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(sku__isnull=False, category__isnull=True)
+                | models.Q(sku__isnull=True, category__isnull=False),
+                name="product_set_item_one_of",
+            ),
+            models.UniqueConstraint(
+                fields=["product_set", "sku"],
+                condition=models.Q(sku__isnull=False),
+                name="product_set_item_sku_unique",
+            ),
+            models.UniqueConstraint(
+                fields=["product_set", "category"],
+                condition=models.Q(category__isnull=False),
+                name="product_set_item_category_unique",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.product_set_id}: {self.sku_id or self.category_id}"

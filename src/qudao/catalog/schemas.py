@@ -3,7 +3,7 @@ from typing import Any
 
 from ninja import Field, Schema
 
-from qudao.catalog.constants import ProductStatus
+from qudao.catalog.constants import MAX_PRODUCT_SET_ITEMS, PRODUCT_SET_NAME_LENGTH, ProductStatus
 from qudao.core.schemas import InputSchema
 
 # --- categories ----------------------------------------------------------------------------
@@ -168,3 +168,59 @@ class ProductUpdateIn(InputSchema):
     is_spare_part: bool | None = None
     description: str | None = None
     specs: dict[str, str] | None = None
+
+
+# --- product sets ----------------------------------------------------------------------------
+
+
+class ProductSetOut(Schema):
+    """A seller's product set with how many SKUs and categories it holds."""
+
+    id: int
+    owner_id: int
+    owner_code: str = Field(alias="owner.code")
+    owner_name: str = Field(alias="owner.name")
+    name: str
+    sku_count: int = 0
+    category_count: int = 0
+    created_at: datetime
+    updated_at: datetime
+
+
+class ProductSetDetailOut(ProductSetOut):
+    """The set with its SKUs (by code) and categories (by code; each with its
+    subcategories)."""
+
+    sku_codes: list[str]
+    category_codes: list[str]
+
+    @staticmethod
+    def resolve_sku_codes(obj: Any) -> list[str]:
+        return [s.code for s in obj.member_skus()]
+
+    @staticmethod
+    def resolve_category_codes(obj: Any) -> list[str]:
+        return [c.code for c in obj.member_categories()]
+
+
+class ProductSetFilters(Schema):
+    q: str = ""
+    owner: int | None = None
+
+
+class ProductSetCreateIn(InputSchema):
+    """A set of the seller `owner_id` (an org where the actor manages promotions): at least
+    one SKU or category; SKUs from the catalogue the seller sells from."""
+
+    owner_id: int
+    name: str = Field(min_length=1, max_length=PRODUCT_SET_NAME_LENGTH)
+    sku_codes: list[str] = Field(default_factory=list, max_length=MAX_PRODUCT_SET_ITEMS)
+    category_codes: list[str] = Field(default_factory=list, max_length=MAX_PRODUCT_SET_ITEMS)
+
+
+class ProductSetUpdateIn(InputSchema):
+    """Fields left out (or null) keep their value; a list given replaces the current one."""
+
+    name: str | None = Field(None, min_length=1, max_length=PRODUCT_SET_NAME_LENGTH)
+    sku_codes: list[str] | None = Field(None, max_length=MAX_PRODUCT_SET_ITEMS)
+    category_codes: list[str] | None = Field(None, max_length=MAX_PRODUCT_SET_ITEMS)

@@ -9,9 +9,17 @@ from typing import Any
 from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import Length, Substr
 
-from qudao.accounts.constants import BROWSE_CATALOG, MANAGE_CATALOG
+from qudao.accounts.constants import BROWSE_CATALOG, MANAGE_CATALOG, MANAGE_PROMOTIONS
 from qudao.catalog.constants import ProductStatus
-from qudao.catalog.models import Category, Fitment, Product, Sku, SkuPack
+from qudao.catalog.models import (
+    Category,
+    Fitment,
+    Product,
+    ProductSet,
+    ProductSetItem,
+    Sku,
+    SkuPack,
+)
 from qudao.core.errors import NotFound, PermissionDenied
 from qudao.core.models import AuditEvent
 from qudao.core.selectors import audit_list_for_objects
@@ -130,6 +138,13 @@ def category_choices(*, actor: Any) -> list[tuple[int, str]]:
     """(id, indented name) in tree order, for selects."""
     return [
         (c.pk, f"{'　' * (c.depth - 1)}{c.name} ({c.code})") for c in category_list(actor=actor)
+    ]
+
+
+def category_code_choices(*, actor: Any) -> list[tuple[str, str]]:
+    """(code, indented name) in tree order, for selects that name categories by code."""
+    return [
+        (c.code, f"{'　' * (c.depth - 1)}{c.name} ({c.code})") for c in category_list(actor=actor)
     ]
 
 
@@ -297,6 +312,96 @@ def product_count_by_status(*, actor: Any) -> dict[str, int]:
     require_read(actor)
     rows = Product.objects.filter(_visible_status(actor)).order_by().values("status")
     return {r["status"]: r["n"] for r in rows.annotate(n=Count("id"))}
+
+
+# --- product sets -------------------------------------------------------------------------
+# A seller's named sets of SKUs and categories. Its side sees them — the seller's people and
+# those above it (scope) who may read the catalogue or manage promotions; those who manage
+# the seller's promotions (MANAGE_PROMOTIONS at it or above) write them.
+
+
+def can_read_product_sets(actor: Any) -> bool:
+    return can_read(actor) or scope.has_any(actor, MANAGE_PROMOTIONS)
+
+
+def can_manage_product_sets(actor: Any, owner: Org) -> bool:
+    return scope.can(actor, MANAGE_PROMOTIONS, owner)
+
+
+def product_set_owners(*, actor: Any) -> list[Org]:
+    """The orgs whose product sets the actor writes: those where it manages promotions."""
+    paths = [g.path for g in scope.grants(actor) if MANAGE_PROMOTIONS in g.permissions]
+    if getattr(actor, "is_superuser", False) and not paths:
+        return list(Org.objects.filter(depth=1).order_by("path"))
+    return list(scope.visible_orgs(actor).filter(path__in=paths).order_by("path"))
+
+
+def _set_items_prefetch() -> "Prefetch[Any]":
+    items = ProductSetItem.objects.select_related("sku", "category").order_by("id")
+    return Prefetch("items", queryset=items)
+
+
+def product_set_list_for_actor(
+    *, actor: Any, owner_id: int | None = None, q: str = ""
+) -> QuerySet[ProductSet]:
+    """Sets of sellers in the actor's scope, with their seller and how many SKUs and
+    categories each holds, by seller and name. 403 for those who may neither read the
+    catalogue nor manage promotions."""
+    if not can_read_product_sets(actor):
+        raise PermissionDenied
+    qs = (
+        ProductSet.objects.filter(scope.scope_q(actor, "owner__path"))
+        .select_related("owner")
+        .annotate(
+            sku_count=Count("items", filter=Q(items__sku__isnull=False)),
+            category_count=Count("items", filter=Q(items__category__isnull=False)),
+        )
+    )
+    if owner_id is not None:
+        qs = qs.filter(owner_id=owner_id)
+    for word in _words(q):
+        qs = qs.filter(name__icontains=word)
+    return qs.order_by("owner__path", "name", "id")
+
+
+def product_set_get(*, actor: Any, product_set_id: int) -> ProductSet:
+    """One set with its SKUs (and their products) and categories; outside the scope: 404."""
+    found = (
+        product_set_list_for_actor(actor=actor)
+        .filter(pk=product_set_id)
+        .prefetch_related(_set_items_prefetch())
+        .first()
+    )
+    if found is None:
+        raise NotFound
+    return found
+
+
+def product_set_choices(*, actor: Any, owner: Org) -> list[tuple[int, str]]:
+    """(id, name) of the owner's sets, for selects (none for those who may not read them)."""
+    if not can_read_product_sets(actor) or not scope.in_scope(actor, owner):
+        return []
+    rows = ProductSet.objects.filter(owner=owner).order_by("name", "id")
+    return list(rows.values_list("pk", "name"))
+
+
+def product_set_members(*, product_set_ids: Iterable[int]) -> dict[int, ProductSet]:
+    """{id: set} with their SKUs and categories, in two queries, for the pages of objects
+    that name them (their own visibility checked by the caller)."""
+    wanted = set(product_set_ids)
+    if not wanted:
+        return {}
+    sets = ProductSet.objects.filter(pk__in=wanted).prefetch_related(_set_items_prefetch())
+    return {s.pk: s for s in sets}
+
+
+def product_set_timeline(
+    *, actor: Any, product_set: ProductSet, limit: int = 50
+) -> QuerySet[AuditEvent]:
+    """Changes to the set, newest first (rows carry the seller's org path)."""
+    if not can_read_product_sets(actor):
+        raise PermissionDenied
+    return _timeline(actor, {"catalog.productset": [product_set.pk]}, limit)
 
 
 # --- timelines ----------------------------------------------------------------------------

@@ -25,6 +25,9 @@ urlpatterns = [
     path("categories/new/", views.category_create, name="category_create"),
     path("categories/<int:category_id>/rename/", views.category_rename, name="category_rename"),
     path("categories/<int:category_id>/move/", views.category_move, name="category_move"),
+    path("sets/", views.product_set_list, name="product_set_list"),
+    path("sets/new/", views.product_set_create, name="product_set_create"),
+    path("sets/<int:product_set_id>/", views.product_set_detail, name="product_set_detail"),
     path("import/", views.catalog_import_page, name="import"),
     path("export.xlsx", views.catalog_export_file, name="export"),
 ]

@@ -25,6 +25,7 @@ from qudao.catalog.forms import (
     PackForm,
     PackRemoveForm,
     ProductForm,
+    ProductSetForm,
     SkuForm,
 )
 from qudao.catalog.imports import COLUMNS, catalog_export, catalog_import
@@ -368,6 +369,101 @@ def category_move(request: AuthedRequest, category_id: int) -> HttpResponse:
     except DomainError as exc:
         domain_error_message(request, exc)
     return redirect("catalog:category_list")
+
+
+# --- product sets ---------------------------------------------------------------------------
+
+
+def _category_codes(request: AuthedRequest) -> list[tuple[str, str]]:
+    try:
+        return selectors.category_code_choices(actor=request.user)
+    except errors.PermissionDenied:
+        return []
+
+
+@login_required
+def product_set_list(request: AuthedRequest) -> HttpResponse:
+    """The product sets of the sellers in the actor's scope; a button per seller whose sets
+    the actor writes."""
+    q = request.GET.get("q", "")
+    qs = call_or_404(selectors.product_set_list_for_actor, actor=request.user, q=q)
+    context = {
+        "page": paginate(request, qs),
+        "q": q,
+        "owners": selectors.product_set_owners(actor=request.user),
+    }
+    return render(request, "catalog/product_set_list.html", context)
+
+
+def _set_form_page(request: AuthedRequest, context: dict[str, Any], status: int) -> HttpResponse:
+    return render(request, "catalog/product_set_form.html", context, status=status)
+
+
+@login_required
+def product_set_create(request: AuthedRequest) -> HttpResponse:
+    """A new set of one of the sellers whose promotions the actor manages (?owner= picks
+    one); a refusal comes back on the form (400) with nothing written."""
+    owners = selectors.product_set_owners(actor=request.user)
+    if not owners:
+        raise PermissionDenied
+    wanted = _int_or_none(request.GET.get("owner"))
+    initial = {"owner": wanted if wanted in {o.pk for o in owners} else owners[0].pk}
+    form = ProductSetForm(
+        request.POST or None,
+        categories=_category_codes(request),
+        owners=owners,
+        initial=initial,
+    )
+    if request.method == "POST" and form.is_valid():
+        owner = next(o for o in owners if o.pk == form.cleaned_data["owner"])
+        try:
+            product_set = services.product_set_create(
+                actor=request.user, owner=owner, data=form.payload()
+            )
+        except DomainError as exc:
+            domain_error_to_form(form, exc)
+        else:
+            messages.success(request, _("%(name)s created.") % {"name": product_set.name})
+            return redirect("catalog:product_set_detail", product_set_id=product_set.pk)
+    return _set_form_page(request, {"form": form}, 400 if request.method == "POST" else 200)
+
+
+@login_required
+def product_set_detail(request: AuthedRequest, product_set_id: int) -> HttpResponse:
+    """One set: what it holds and its history; its seller's promotion managers change it
+    here (a refusal comes back on the form, 400, nothing written)."""
+    product_set = call_or_404(
+        selectors.product_set_get, actor=request.user, product_set_id=product_set_id
+    )
+    can_manage = selectors.can_manage_product_sets(request.user, product_set.owner)
+    if request.method == "POST" and not can_manage:
+        raise PermissionDenied
+    form = None
+    if can_manage:
+        form = ProductSetForm(
+            request.POST or None,
+            categories=_category_codes(request),
+            instance=product_set,
+        )
+    context = {
+        "product_set": product_set,
+        "form": form,
+        "can_manage": can_manage,
+        "audit": selectors.product_set_timeline(actor=request.user, product_set=product_set),
+    }
+    if request.method == "POST" and form is not None:
+        if form.is_valid():
+            try:
+                services.product_set_update(
+                    actor=request.user, product_set=product_set, data=form.payload()
+                )
+            except DomainError as exc:
+                domain_error_to_form(form, exc)
+            else:
+                messages.success(request, _("Saved."))
+                return redirect("catalog:product_set_detail", product_set_id=product_set.pk)
+        return render(request, "catalog/product_set_detail.html", context, status=400)
+    return render(request, "catalog/product_set_detail.html", context)
 
 
 # --- Excel ---------------------------------------------------------------------------------

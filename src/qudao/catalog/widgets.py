@@ -45,5 +45,11 @@ register_nav(
 
 
 register_audit_labels(
-    fields={"pack": gettext_lazy("Pack size"), "fits": gettext_lazy("Fits model")}
+    fields={
+        "pack": gettext_lazy("Pack size"),
+        "fits": gettext_lazy("Fits model"),
+        # a product set's members, as SKU codes and category names
+        "skus": gettext_lazy("SKUs"),
+        "categories": gettext_lazy("Categories"),
+    }
 )

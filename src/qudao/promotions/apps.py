@@ -8,9 +8,14 @@ class PromotionsConfig(AppConfig):
     verbose_name = _("Promotions")
 
     def ready(self) -> None:
+        from qudao.catalog.services import register_product_set_check
         from qudao.core.ledgers import LedgerCheck, register
         from qudao.promotions import widgets  # noqa: F401  (registration)
         from qudao.promotions.selectors import use_mismatches
+        from qudao.promotions.services import product_set_changed
+
+        # product sets count by reference: a change to one is checked like a promotion's
+        register_product_set_check(product_set_changed)
 
         register(
             LedgerCheck(

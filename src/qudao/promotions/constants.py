@@ -156,6 +156,19 @@ TARGETING_REASONS = frozenset(
 )
 
 
+class SampleProblem(models.TextChoices):
+    """Why the conflict check shows no sample order."""
+
+    NO_BUYER = (
+        "no_buyer",
+        _("No active buyer of the seller in your network meets the promotion's targets."),
+    )
+    NO_PRICE = (
+        "no_price",
+        _("The seller's price lists give the sample buyer no price for the promotion's products."),
+    )
+
+
 class Limit(models.TextChoices):
     """Why an applied promotion gave less than its rules say."""
 

@@ -15,13 +15,15 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from qudao.catalog.selectors import category_choices
+from qudao.catalog.selectors import category_choices, product_set_choices
 from qudao.core.errors import DomainError
 from qudao.core.errors import PermissionDenied as DomainPermissionDenied
 from qudao.core.forms import StyledForm
 from qudao.core.spreadsheet import Column, SheetRejected, parse_text, read_sheet
 from qudao.network.constants import Channel, Grade, OrgKind
+from qudao.network.models import Org
 from qudao.promotions.constants import Basis, Kind, Status, TargetKind
+from qudao.promotions.rules_text import KIND_FIELDS, RULE_FIELDS, RULE_LABELS
 from qudao.promotions.schemas import (
     rules_with_ids,
     sku_ids_by_codes,
@@ -65,48 +67,6 @@ class PromotionFilterForm(StyledForm):
 
 # --- the rules of each kind -----------------------------------------------------------------
 
-THRESHOLDS = (Kind.THRESHOLD_AMOUNT_OFF, Kind.THRESHOLD_PERCENT, Kind.THRESHOLD_GIFT)
-# which rule fields each kind uses: (required, optional)
-KIND_FIELDS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
-    Kind.SPECIAL_PRICE: (("table",), ()),
-    Kind.FLASH_SALE: (("table",), ("max_qty_per_order",)),
-    Kind.PERCENT_OFF: (("percent",), ()),
-    Kind.AMOUNT_OFF: (("amount",), ()),
-    Kind.TIER_PRICE: (("table",), ()),
-    Kind.GROUP_BUY: (("sku", "table"), ()),
-    Kind.BUNDLE: (("table", "price"), ()),
-    Kind.THRESHOLD_AMOUNT_OFF: (("table",), ("basis", "repeat", "max_times")),
-    Kind.THRESHOLD_PERCENT: (("table",), ("basis",)),
-    Kind.BUY_X_GET_Y: (("buy_qty", "gift"), ("repeat", "max_times")),
-    Kind.THRESHOLD_GIFT: (("table",), ("basis", "repeat", "max_times")),
-    Kind.COUPON: ((), ("amount", "percent", "min_spend", "max_discount")),
-}
-RULE_FIELDS = (
-    "table",
-    "percent",
-    "amount",
-    "price",
-    "sku",
-    "buy_qty",
-    "gift",
-    "basis",
-    "repeat",
-    "max_times",
-    "max_qty_per_order",
-    "min_spend",
-    "max_discount",
-)
-# what the table holds, per kind (the detail page's label), and what one row of it is
-TABLE_LABELS: dict[str, Any] = {
-    Kind.SPECIAL_PRICE: _("Prices"),
-    Kind.FLASH_SALE: _("Prices"),
-    Kind.TIER_PRICE: _("Tiers"),
-    Kind.GROUP_BUY: _("Tiers"),
-    Kind.BUNDLE: _("Components of a set"),
-    Kind.THRESHOLD_AMOUNT_OFF: _("Tiers"),
-    Kind.THRESHOLD_PERCENT: _("Tiers"),
-    Kind.THRESHOLD_GIFT: _("Gifts by threshold"),
-}
 TABLE_HELP: dict[str, Any] = {
     Kind.SPECIAL_PRICE: _("One SKU per row: SKU code and its price, e.g. TB-S1-GRY 1999"),
     Kind.FLASH_SALE: _("One SKU per row: SKU code and its price, e.g. TB-S1-GRY 1999"),
@@ -260,56 +220,6 @@ def rules_from(kind: str, data: Mapping[str, Any]) -> dict[str, Any]:
     return {**rules, **_scalar_rules(set(required) | set(optional), data)}
 
 
-def _plain(value: Any) -> str:
-    return f"{Decimal(str(value)).normalize():f}"
-
-
-def _gift_text(gift: Mapping[str, Any]) -> str:
-    value = Decimal(str(gift.get("unit_value") or 0))
-    return f"{gift['sku_code']} {gift['qty']}" + (f" {_plain(value)}" if value else "")
-
-
-def _table_of(kind: str, rules: Mapping[str, Any]) -> str:
-    rows: list[str] = []
-    if "prices" in rules:
-        rows = [f"{code} {_plain(price)}" for code, price in rules["prices"].items()]
-    elif kind == Kind.BUNDLE:
-        rows = [f"{c['sku_code']} {c['qty']}" for c in rules.get("components", [])]
-    elif kind == Kind.THRESHOLD_GIFT:
-        rows = [
-            f"{_plain(t['threshold'])} {_gift_text(g)}"
-            for t in rules.get("tiers", [])
-            for g in t["gifts"]
-        ]
-    else:
-        for t in rules.get("tiers", []):
-            start = t.get("min_qty", t.get("threshold"))
-            if t.get("price") is not None:
-                rows.append(f"{_plain(start)} {_plain(t['price'])}")
-            elif t.get("percent") is not None:
-                suffix = "%" if kind == Kind.TIER_PRICE else ""
-                rows.append(f"{_plain(start)} {_plain(t['percent'])}{suffix}")
-            else:
-                rows.append(f"{_plain(start)} {_plain(t['amount'])}")
-    return "\n".join(rows)
-
-
-def rule_initial(kind: str, rules: Mapping[str, Any]) -> dict[str, Any]:
-    """The form's rule fields from stored rules in the wire shape (for editing a draft)."""
-    initial: dict[str, Any] = {"table": _table_of(kind, rules)}
-    for name in ("percent", "amount", "price", "min_spend", "max_discount"):
-        if rules.get(name) is not None:
-            initial[name] = _plain(rules[name])
-    for name in ("buy_qty", "max_times", "max_qty_per_order", "basis", "repeat"):
-        if rules.get(name) is not None:
-            initial[name] = rules[name]
-    if kind == Kind.GROUP_BUY:
-        initial["sku"] = rules.get("sku_code", "")
-    if kind == Kind.BUY_X_GET_Y and "gift" in rules:
-        initial["gift"] = _gift_text(rules["gift"])
-    return initial
-
-
 # --- the promotion --------------------------------------------------------------------------
 
 LEVELS = [(k, v) for k, v in OrgKind.choices if k not in (OrgKind.HQ, OrgKind.REGION)]
@@ -355,23 +265,19 @@ class PromotionForm(StyledForm):
     budget_amount = _money_field(_("Budget (¥)"))
     budget_qty = forms.IntegerField(label=_("Quantity cap"), required=False)
     # rules, by kind (KIND_FIELDS)
-    table = forms.CharField(label=_("Rows"), required=False, widget=_TABLE_WIDGET)
-    percent = forms.DecimalField(label=_("Percentage off"), required=False)
-    amount = _money_field(_("Amount off (¥)"))
-    price = _money_field(_("Price of a set (¥)"))
-    sku = forms.CharField(label=_("SKU code"), required=False, max_length=64)
-    buy_qty = forms.IntegerField(label=_("Buy (units)"), required=False)
-    gift = forms.CharField(
-        label=_("Gift: SKU code, quantity, value per unit"),
-        required=False,
-        max_length=100,
-    )
-    basis = forms.ChoiceField(label=_("Threshold counts"), required=False, choices=Basis.choices)
-    repeat = forms.BooleanField(label=_("Per each threshold reached (single tier)"), required=False)
-    max_times = forms.IntegerField(label=_("At most times per order"), required=False)
-    max_qty_per_order = forms.IntegerField(label=_("At most units per order"), required=False)
-    min_spend = _money_field(_("Minimum spend (¥)"))
-    max_discount = _money_field(_("At most off (¥)"))
+    table = forms.CharField(label=RULE_LABELS["table"], required=False, widget=_TABLE_WIDGET)
+    percent = forms.DecimalField(label=RULE_LABELS["percent"], required=False)
+    amount = _money_field(RULE_LABELS["amount"])
+    price = _money_field(RULE_LABELS["price"])
+    sku = forms.CharField(label=RULE_LABELS["sku"], required=False, max_length=64)
+    buy_qty = forms.IntegerField(label=RULE_LABELS["buy_qty"], required=False)
+    gift = forms.CharField(label=RULE_LABELS["gift"], required=False, max_length=100)
+    basis = forms.ChoiceField(label=RULE_LABELS["basis"], required=False, choices=Basis.choices)
+    repeat = forms.BooleanField(label=RULE_LABELS["repeat"], required=False)
+    max_times = forms.IntegerField(label=RULE_LABELS["max_times"], required=False)
+    max_qty_per_order = forms.IntegerField(label=RULE_LABELS["max_qty_per_order"], required=False)
+    min_spend = _money_field(RULE_LABELS["min_spend"])
+    max_discount = _money_field(RULE_LABELS["max_discount"])
     # targets: rows of one kind are alternatives, different kinds must all hold
     channels = _checks(_("Channel"), Channel.choices)
     levels = _checks(_("Network level"), LEVELS)
@@ -398,8 +304,19 @@ class PromotionForm(StyledForm):
         required=False,
         widget=forms.SelectMultiple(attrs={"size": 5}),
     )
+    product_sets = forms.MultipleChoiceField(
+        label=_("Product sets of the seller"),
+        required=False,
+        widget=forms.SelectMultiple(attrs={"size": 4}),
+        help_text=_(
+            "A set counts with the SKUs and categories it holds when an order is priced: "
+            "a change to the set reaches this promotion, live or not."
+        ),
+    )
 
-    def __init__(self, *args: Any, actor: Any, brand: bool, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, actor: Any, brand: bool, seller: Org | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.actor = actor
         if not brand:
@@ -409,6 +326,8 @@ class PromotionForm(StyledForm):
         except DomainPermissionDenied:
             choices = []
         self.fields["categories"].choices = [(str(pk), label) for pk, label in choices]  # type: ignore[attr-defined]
+        sets = product_set_choices(actor=actor, owner=seller) if seller is not None else []
+        self.fields["product_sets"].choices = [(str(pk), name) for pk, name in sets]  # type: ignore[attr-defined]
         self.fields["repeat"].initial = False
 
     def rule_fields(self) -> list[tuple[Any, str]]:
@@ -511,6 +430,7 @@ class PromotionForm(StyledForm):
             "targets": targets,
             "sku_ids": sku_ids,
             "category_ids": [int(c) for c in data.get("categories") or []],
+            "product_set_ids": [int(c) for c in data.get("product_sets") or []],
         }
         if "floor_exempt" in self.fields:
             data["payload"]["floor_exempt"] = bool(data.get("floor_exempt"))
@@ -545,6 +465,8 @@ def error_field(form: PromotionForm, key: str) -> str | None:
         return "table" if kind in (Kind.SPECIAL_PRICE, Kind.FLASH_SALE, Kind.BUNDLE) else "skus"
     if head == "category_ids":
         return "categories"
+    if head == "product_set_ids":
+        return "product_sets"
     return head if head in form.fields else None
 
 

@@ -218,7 +218,8 @@ class PromotionTarget(models.Model):
 
 
 class PromotionProduct(models.Model):
-    """A SKU or a category (with its subcategories) the promotion covers."""
+    """A SKU, a category (with its subcategories) or a seller's product set the promotion
+    covers. A set counts by reference: its SKUs and categories when the cart is priced."""
 
     promotion = models.ForeignKey(Promotion, on_delete=models.CASCADE, related_name="products")
     seller = models.ForeignKey(
@@ -241,13 +242,22 @@ class PromotionProduct(models.Model):
         related_name="+",
         verbose_name=_("category"),
     )
+    product_set = models.ForeignKey(
+        "catalog.ProductSet",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("product set"),
+    )
 
     class Meta:
         verbose_name = _("promotion product")
         constraints = [
             models.CheckConstraint(
-                condition=Q(sku__isnull=False, category__isnull=True)
-                | Q(sku__isnull=True, category__isnull=False),
+                condition=Q(sku__isnull=False, category__isnull=True, product_set__isnull=True)
+                | Q(sku__isnull=True, category__isnull=False, product_set__isnull=True)
+                | Q(sku__isnull=True, category__isnull=True, product_set__isnull=False),
                 name="promotion_product_one_of",
             ),
         ]
@@ -260,10 +270,15 @@ class PromotionProduct(models.Model):
                 condition=Q(live=True),
                 name="promotion_product_category",
             ),
+            models.Index(
+                fields=["seller", "product_set"],
+                condition=Q(live=True),
+                name="promotion_product_set",
+            ),
         ]
 
     def __str__(self) -> str:
-        return f"{self.promotion_id}: {self.sku_id or self.category_id}"
+        return f"{self.promotion_id}: {self.sku_id or self.category_id or self.product_set_id}"
 
 
 class PromotionUse(models.Model):

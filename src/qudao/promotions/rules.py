@@ -11,6 +11,7 @@ Money is Decimal with at most 2 decimals; percentages are in (0, 100]; quantitie
 base units. Unknown keys are refused (a typo must not silently mean "no condition").
 """
 
+from collections.abc import Mapping
 from decimal import Decimal
 from typing import Annotated, Any
 
@@ -271,4 +272,38 @@ def gift_sku_ids(rules: Rules) -> set[int]:
     return set()
 
 
-__all__ = ["SCHEMAS", "ValidationError", "parse_rules", "rule_sku_ids", "rules_json"]
+# --- SKUs by id (stored) and by code (the wire shape people read and write) ------------------
+
+
+def convert_skus(rules: Any, sku: Any, key_from: str, key_to: str) -> Any:
+    """The rules with every SKU reference turned by `sku`: `key_from` keys renamed
+    `key_to`, and the keys of `prices`."""
+    if isinstance(rules, Mapping):
+        out = {}
+        for key, value in rules.items():
+            if key == key_from:
+                out[key_to] = sku(value)
+            elif key == "prices" and isinstance(value, Mapping):
+                out[key] = {sku(k): v for k, v in value.items()}
+            else:
+                out[key] = convert_skus(value, sku, key_from, key_to)
+        return out
+    if isinstance(rules, list):
+        return [convert_skus(item, sku, key_from, key_to) for item in rules]
+    return rules
+
+
+def rules_with_codes(rules: Mapping[str, Any], codes: Mapping[int, str]) -> dict[str, Any]:
+    """Stored rules in the wire shape (an id whose SKU is gone stays a number)."""
+    return dict(convert_skus(rules, lambda pk: codes.get(int(pk), str(pk)), "sku_id", "sku_code"))
+
+
+__all__ = [
+    "SCHEMAS",
+    "ValidationError",
+    "convert_skus",
+    "parse_rules",
+    "rule_sku_ids",
+    "rules_json",
+    "rules_with_codes",
+]

@@ -18,6 +18,7 @@ from qudao.finance.schemas import Money
 from qudao.network import scope
 from qudao.network.models import Org
 from qudao.promotions.constants import MAX_PRODUCTS, MAX_TARGETS, Kind, Status, TargetKind
+from qudao.promotions.rules import convert_skus
 from qudao.promotions.selectors.simulate import MAX_LINES
 
 # --- codes and ids --------------------------------------------------------------------------
@@ -97,31 +98,10 @@ def rule_codes(rules: Any) -> set[str]:
     return found
 
 
-def _convert(rules: Any, sku: Any, key_from: str, key_to: str) -> Any:
-    if isinstance(rules, Mapping):
-        out = {}
-        for key, value in rules.items():
-            if key == key_from:
-                out[key_to] = sku(value)
-            elif key == "prices" and isinstance(value, Mapping):
-                out[key] = {sku(k): v for k, v in value.items()}
-            else:
-                out[key] = _convert(value, sku, key_from, key_to)
-        return out
-    if isinstance(rules, list):
-        return [_convert(item, sku, key_from, key_to) for item in rules]
-    return rules
-
-
 def rules_with_ids(rules: Mapping[str, Any], *, field: str = "rules") -> dict[str, Any]:
     """Rules as stored (SKU ids) from the wire shape (SKU codes); unknown codes refused."""
     ids = sku_ids_by_codes(rule_codes(rules), field=field)
-    return dict(_convert(rules, lambda code: ids[str(code).strip()], "sku_code", "sku_id"))
-
-
-def rules_with_codes(rules: Mapping[str, Any], codes: Mapping[int, str]) -> dict[str, Any]:
-    """Stored rules in the wire shape (an id whose SKU is gone stays a number)."""
-    return dict(_convert(rules, lambda pk: codes.get(int(pk), str(pk)), "sku_id", "sku_code"))
+    return dict(convert_skus(rules, lambda code: ids[str(code).strip()], "sku_code", "sku_id"))
 
 
 def targets_from(
@@ -162,7 +142,9 @@ class TargetIn(InputSchema):
 class PromotionUpdateIn(InputSchema):
     """A draft's fields; those left out keep their value, null clears an optional one.
     `rules` follow the kind's schema with SKUs by code (`sku_code`, `prices` keyed by
-    code); `targets`, `sku_codes` and `category_codes` replace all the rows given."""
+    code); `targets`, `sku_codes`, `category_codes` and `product_set_ids` (the seller's own
+    product sets, which count with what they hold when an order is priced) replace all the
+    rows given."""
 
     name: str | None = Field(None, max_length=100)
     description: str | None = Field(None, max_length=2000)
@@ -178,6 +160,7 @@ class PromotionUpdateIn(InputSchema):
     targets: list[TargetIn] | None = Field(None, max_length=MAX_TARGETS)
     sku_codes: list[str] | None = Field(None, max_length=MAX_PRODUCTS)
     category_codes: list[str] | None = Field(None, max_length=MAX_PRODUCTS)
+    product_set_ids: list[int] | None = Field(None, max_length=MAX_PRODUCTS)
 
 
 class PromotionCreateIn(PromotionUpdateIn):
@@ -298,6 +281,23 @@ class TimelineOut(Schema):
         return obj.actor.get_username() if obj.actor is not None else ""
 
 
+class ProductSetRefOut(Schema):
+    """A product set a promotion names, with the SKUs and categories it holds now."""
+
+    id: int
+    name: str
+    sku_codes: list[str]
+    category_codes: list[str]
+
+    @staticmethod
+    def resolve_sku_codes(obj: Any) -> list[str]:
+        return [s.code for s in obj.member_skus()]
+
+    @staticmethod
+    def resolve_category_codes(obj: Any) -> list[str]:
+        return [c.code for c in obj.member_categories()]
+
+
 class PromotionDetailOut(PromotionOut):
     """The promotion with its rules (SKUs by code), targets and products, the moves the
     actor may make next (`actions`) and, for the seller's people, its timeline."""
@@ -307,6 +307,7 @@ class PromotionDetailOut(PromotionOut):
     targets: list[TargetOut]
     sku_codes: list[str]
     category_codes: list[str]
+    product_sets: list[ProductSetRefOut]
     actions: list[str]
     decision_comment: str
     submitted_at: datetime | None
@@ -429,3 +430,27 @@ class SimulationOut(Schema):
     gross_total: Money
     discount_total: Money
     net_total: Money
+
+
+class SampleOrderOut(Schema):
+    """What a sample order of the promotion's products would get, for a buyer of the seller
+    it targets (`buyer_*`), at `at`, with this promotion and the overlapping ones as the only
+    candidates (coupons as if entered): `result` line by line, as the simulator gives it.
+    Without a cart, `problem` (no_buyer, no_price) says why; `unpriced_sku_codes` were left
+    out for want of a price for the buyer."""
+
+    at: datetime
+    buyer_id: int | None
+    buyer_code: str
+    buyer_name: str
+    unpriced_sku_codes: list[str]
+    problem: str
+    problem_message: str
+    result: SimulationOut | None
+
+
+class ConflictCheckOut(Schema):
+    """The conflict check: the overlapping live and scheduled promotions, and the sample."""
+
+    overlaps: list[OverlapOut]
+    sample: SampleOrderOut

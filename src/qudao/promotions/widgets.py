@@ -50,6 +50,7 @@ register_audit_labels(
         "targets": gettext_lazy("Whom it is for"),
         "sku_ids": gettext_lazy("SKUs"),
         "category_ids": gettext_lazy("Categories"),
+        "product_sets": gettext_lazy("Product sets"),
         "copied_from": gettext_lazy("Copied from"),
         "coupons": gettext_lazy("Coupons"),
         "quantity": gettext_lazy("Units ordered in all"),

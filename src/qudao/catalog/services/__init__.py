@@ -6,7 +6,8 @@ transaction with its audit row (on the category, product or SKU) and an outbox e
 
 The package by sub-domain: `_common` (the permission check, audited field tuples, audit
 snapshot, shared errors), `categories` (the tree), `products` (SPUs and their picture) and
-`skus` (SKUs, pack sizes and fitment).
+`skus` (SKUs, pack sizes and fitment); `product_sets` (a seller's named sets of SKUs and
+categories, written by those who manage the seller's promotions, not by the brand alone).
 """
 
 from qudao.catalog.services._common import (
@@ -17,6 +18,12 @@ from qudao.catalog.services._common import (
     snap,
 )
 from qudao.catalog.services.categories import category_create, category_move, category_rename
+from qudao.catalog.services.product_sets import (
+    ProductSetCheck,
+    product_set_create,
+    product_set_update,
+    register_product_set_check,
+)
 from qudao.catalog.services.products import product_create, product_image_set, product_update
 from qudao.catalog.services.skus import (
     fitment_add,
@@ -31,6 +38,7 @@ from qudao.catalog.services.skus import (
 __all__ = [
     "PAIR_FIELDS",
     "PRODUCT_FIELDS",
+    "ProductSetCheck",
     "SKU_FIELDS",
     "category_create",
     "category_move",
@@ -40,7 +48,10 @@ __all__ = [
     "pack_label",
     "product_create",
     "product_image_set",
+    "product_set_create",
+    "product_set_update",
     "product_update",
+    "register_product_set_check",
     "require_manager",
     "sku_create",
     "sku_pack_add",

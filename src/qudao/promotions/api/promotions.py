@@ -9,11 +9,17 @@ from ninja.pagination import PageNumberPagination, paginate
 from qudao.core.types import ApiRequest
 from qudao.network.selectors import org_get
 from qudao.promotions import selectors, services
-from qudao.promotions.api._common import DetailView, detail_of, managed, seller_side
+from qudao.promotions.api._common import (
+    DetailView,
+    detail_of,
+    managed,
+    seller_side,
+    simulation_out,
+)
 from qudao.promotions.models import Promotion
 from qudao.promotions.schemas import (
     CommentIn,
-    OverlapOut,
+    ConflictCheckOut,
     PromotionCreateIn,
     PromotionDetailOut,
     PromotionFilters,
@@ -31,7 +37,7 @@ router = Router()
 
 # fields whose null means "keep" in a change (the others' null clears them)
 _KEEP_ON_NULL = {"name", "kind", "rules", "starts_at", "exclusive", "floor_exempt", "description"}
-_ROWS = {"seller_id", "targets", "sku_codes", "category_codes"}
+_ROWS = {"seller_id", "targets", "sku_codes", "category_codes", "product_set_ids"}
 
 
 def _data(actor: Any, payload: PromotionUpdateIn, *, partial: bool) -> dict[str, Any]:
@@ -54,6 +60,8 @@ def _data(actor: Any, payload: PromotionUpdateIn, *, partial: bool) -> dict[str,
     if "category_codes" in given and payload.category_codes is not None:
         found = category_ids_by_codes(actor, payload.category_codes, field="category_codes")
         data["category_ids"] = sorted(found.values())
+    if "product_set_ids" in given and payload.product_set_ids is not None:
+        data["product_set_ids"] = sorted(set(payload.product_set_ids))
     return data
 
 
@@ -156,12 +164,29 @@ def promotion_end(request: ApiRequest, promotion_id: int) -> DetailView:
     return _move(request, promotion_id, services.promotion_end)
 
 
-@router.get("/promotions/{promotion_id}/conflicts", response=list[OverlapOut])
-def promotion_conflicts(request: ApiRequest, promotion_id: int) -> list[selectors.Overlap]:
+@router.get("/promotions/{promotion_id}/conflicts", response=ConflictCheckOut)
+def promotion_conflicts(request: ApiRequest, promotion_id: int) -> dict[str, Any]:
     """Live and scheduled promotions of the seller overlapping this one on products, buyers
-    and time; `blocking` ones would be refused at submit or publish."""
+    and time (`blocking` ones would be refused at submit or publish), and what a sample
+    order of its products would get with all of them under the stacking rules, this one
+    included even as a draft."""
     promotion = seller_side(request.auth, promotion_id)
-    return selectors.promotion_conflicts(promotion=promotion)
+    check = selectors.promotion_conflict_check(actor=request.auth, promotion=promotion)
+    sample = check.sample
+    buyer = sample.buyer
+    return {
+        "overlaps": check.overlaps,
+        "sample": {
+            "at": sample.at,
+            "buyer_id": buyer.pk if buyer else None,
+            "buyer_code": buyer.code if buyer else "",
+            "buyer_name": buyer.name if buyer else "",
+            "unpriced_sku_codes": list(sample.unpriced),
+            "problem": sample.problem,
+            "problem_message": sample.problem_message,
+            "result": simulation_out(sample.simulation) if sample.simulation else None,
+        },
+    }
 
 
 @router.get("/promotions/{promotion_id}/usage", response=UsageOut)

@@ -9,7 +9,7 @@ from ninja.pagination import PageNumberPagination, paginate
 from qudao.core.types import ApiRequest
 from qudao.network.selectors import org_get
 from qudao.promotions import selectors, services
-from qudao.promotions.api._common import managed, seller_side
+from qudao.promotions.api._common import managed, seller_side, simulation_out
 from qudao.promotions.models import Coupon
 from qudao.promotions.schemas import (
     CouponIssueIn,
@@ -20,47 +20,6 @@ from qudao.promotions.schemas import (
 )
 
 router = Router()
-
-
-def _simulation_out(sim: selectors.Simulation) -> dict[str, Any]:
-    result = sim.result
-    return {
-        "lines": [
-            {
-                "sku_code": sim.skus[line.sku_id].code,
-                "sku_name": sim.skus[line.sku_id].name,
-                "qty": line.qty,
-                "unit_price": line.unit_price,
-                "price_source": source,
-                "gross": line.gross,
-                "discount": line.discount,
-                "net": line.net,
-                "net_unit_price": line.net_unit_price,
-                "floor": line.floor,
-                "adjustments": [vars(a) for a in line.adjustments],
-                "notes": [n.as_dict() for n in line.notes],
-            }
-            for line, source in zip(result.lines, sim.sources, strict=True)
-        ],
-        "gifts": [
-            {
-                "sku_code": sim.skus[g.sku_id].code,
-                "sku_name": sim.skus[g.sku_id].name,
-                "qty": g.qty,
-                "promotion_id": g.promotion_id,
-                "label": g.label,
-                "unit_value": g.unit_value,
-            }
-            for g in result.gifts
-        ],
-        "applied": [
-            {**vars(a), "hint": a.hint.as_dict() if a.hint else None} for a in result.applied
-        ],
-        "skipped": [n.as_dict() for n in result.skipped],
-        "gross_total": result.gross_total,
-        "discount_total": result.discount_total,
-        "net_total": result.net_total,
-    }
 
 
 @router.post("/promotions/simulate", response=SimulationOut)
@@ -80,7 +39,7 @@ def promotion_simulate(request: ApiRequest, payload: SimulateIn) -> dict[str, An
         at=payload.at,
         coupon_codes=payload.coupon_codes,
     )
-    return _simulation_out(sim)
+    return simulation_out(sim)
 
 
 @router.get("/promotions/{promotion_id}/coupons", response=list[CouponOut])

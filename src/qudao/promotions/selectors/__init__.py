@@ -1,6 +1,7 @@
 """Reads of promotions, by sub-domain: `cart` (pricing a cart: the engine fed from the
 database), `visibility` (who sees which promotion), `conflicts` (overlaps before
-publishing), `usage` (what orders took, the ledger check), `detail` (one promotion as its
+publishing), `sample` (what a sample order would get with the checked promotion and those
+overlapping it), `usage` (what orders took, the ledger check), `detail` (one promotion as its
 page and API show it) and `simulate` (the seller's simulator from SKU codes). Orders call
 `price_cart`."""
 
@@ -25,6 +26,12 @@ from qudao.promotions.selectors.detail import (
     promotion_use_list,
     sku_codes_of,
 )
+from qudao.promotions.selectors.sample import (
+    ConflictCheck,
+    SampleOrder,
+    promotion_conflict_check,
+    promotion_sample_order,
+)
 from qudao.promotions.selectors.simulate import SimLine, Simulation, promotion_simulate
 from qudao.promotions.selectors.usage import Usage, promotion_usage, use_mismatches
 from qudao.promotions.selectors.visibility import (
@@ -37,9 +44,11 @@ from qudao.promotions.selectors.visibility import (
 __all__ = [
     "WINDOWS",
     "CartItem",
+    "ConflictCheck",
     "NotFound",
     "Overlap",
     "PromotionDetail",
+    "SampleOrder",
     "SimLine",
     "Simulation",
     "TargetRow",
@@ -53,10 +62,12 @@ __all__ = [
     "offers_for_cart",
     "price_cart",
     "promotion_actions",
+    "promotion_conflict_check",
     "promotion_conflicts",
     "promotion_detail",
     "promotion_get",
     "promotion_list_for_actor",
+    "promotion_sample_order",
     "promotion_simulate",
     "promotion_usage",
     "promotion_use_list",

@@ -5,6 +5,11 @@ SKUs with their category paths, the categories' ids, the floors, the candidate p
 (found through the indexes on products and targets, never a scan in Python), the product
 rows of those candidates that touch the cart, the target rows of those that combine
 dimensions, and the coupons entered. Only candidates become engine offers.
+
+A product row may name a seller's product set instead of a SKU or a category: the set counts
+by reference, so the candidate query matches the set's items against the cart in a subquery
+and the product rows come joined with the items that touch the cart — an offer sees the set
+as the SKUs and categories it holds now, at no extra query.
 """
 
 from collections import defaultdict
@@ -18,7 +23,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from qudao.accounts.constants import MANAGE_PROMOTIONS
-from qudao.catalog.models import Category, Sku
+from qudao.catalog.models import Category, ProductSetItem, Sku
 from qudao.core.errors import NotFound
 from qudao.network import scope
 from qudao.network.models import Org
@@ -177,12 +182,21 @@ def targeted_q(ctx: Context) -> Q:
     return Q(all_buyers=True) | Q(pk__in=by_target)
 
 
+def product_match_q(sku_ids: set[int], category_ids: set[int]) -> Q:
+    """Product rows naming one of these SKUs or categories, or a product set holding one
+    (the set's items matched in a subquery, through their SKU and category indexes)."""
+    sets = ProductSetItem.objects.filter(
+        Q(sku_id__in=sku_ids) | Q(category_id__in=category_ids)
+    ).values("product_set_id")
+    return Q(sku_id__in=sku_ids) | Q(category_id__in=category_ids) | Q(product_set_id__in=sets)
+
+
 def _candidates(
     ctx: Context, sku_ids: set[int], category_ids: set[int], *, targeted_only: bool
 ) -> list[dict[str, Any]]:
     by_product = (
         PromotionProduct.objects.filter(seller_id=ctx.seller_id, live=True)
-        .filter(Q(sku_id__in=sku_ids) | Q(category_id__in=category_ids))
+        .filter(product_match_q(sku_ids, category_ids))
         .values("promotion_id")
     )
     qs = (
@@ -232,17 +246,34 @@ def targets_of(ids: Iterable[int]) -> Targets:
 def products_of(
     ids: Iterable[int], sku_ids: set[int] | None = None, category_ids: set[int] | None = None
 ) -> Products:
-    """Product rows per promotion; with the cart's SKUs and categories, only those rows (an
-    offer of 5,000 SKUs brings the few in the cart)."""
+    """SKUs and categories per promotion, its product sets' items included; with the cart's
+    SKUs and categories, only those (an offer of 5,000 SKUs brings the few in the cart). One
+    query: the rows joined with their sets' items."""
     rows = PromotionProduct.objects.filter(promotion_id__in=list(ids))
     if sku_ids is not None:
-        rows = rows.filter(Q(sku_id__in=sku_ids) | Q(category_id__in=category_ids or set()))
+        cats = category_ids or set()
+        # one filter() call, so the items join it makes is the one the values below read
+        rows = rows.filter(
+            Q(sku_id__in=sku_ids)
+            | Q(category_id__in=cats)
+            | Q(product_set__items__sku_id__in=sku_ids)
+            | Q(product_set__items__category_id__in=cats)
+        )
+    fields = (
+        "promotion_id",
+        "sku_id",
+        "category_id",
+        "product_set__items__sku_id",
+        "product_set__items__category_id",
+    )
     products: Products = defaultdict(lambda: (set(), set()))
-    for pid, sku_id, category_id in rows.values_list("promotion_id", "sku_id", "category_id"):
-        if sku_id is not None:
-            products[pid][0].add(sku_id)
-        else:
-            products[pid][1].add(category_id)
+    for pid, sku_id, category_id, set_sku_id, set_category_id in rows.values_list(*fields):
+        skus, categories = products[pid]
+        for sku, category in ((sku_id, category_id), (set_sku_id, set_category_id)):
+            if sku is not None:
+                skus.add(sku)
+            elif category is not None:
+                categories.add(category)
     return products
 
 

@@ -35,18 +35,25 @@ def _window_q(starts_at: datetime, ends_at: datetime | None) -> Q:
 
 
 def _products_of(ids: list[int]) -> tuple[dict[int, Products], dict[int, str]]:
+    """Each promotion's SKUs and category paths, its product sets' items included (as they
+    are now: sets count by reference), and the category path of every SKU named."""
     rows = list(
         PromotionProduct.objects.filter(promotion_id__in=ids).values_list(
-            "promotion_id", "sku_id", "category__path"
+            "promotion_id",
+            "sku_id",
+            "category__path",
+            "product_set__items__sku_id",
+            "product_set__items__category__path",
         )
     )
     skus: dict[int, set[int]] = defaultdict(set)
     cats: dict[int, set[str]] = defaultdict(set)
-    for pid, sku_id, path in rows:
-        if sku_id is not None:
-            skus[pid].add(sku_id)
-        else:
-            cats[pid].add(path)
+    for pid, sku_id, path, set_sku_id, set_path in rows:
+        for sku, category in ((sku_id, path), (set_sku_id, set_path)):
+            if sku is not None:
+                skus[pid].add(sku)
+            elif category is not None:
+                cats[pid].add(category)
     all_skus = {sku for found in skus.values() for sku in found}
     sku_paths = dict(
         Sku.objects.filter(pk__in=all_skus).values_list("pk", "product__category__path")

@@ -10,7 +10,8 @@ from typing import Any
 from django.db.models import QuerySet
 
 from qudao.accounts.constants import MANAGE_PROMOTIONS
-from qudao.catalog.models import Category, Sku
+from qudao.catalog.models import Category, ProductSet, Sku
+from qudao.catalog.selectors import product_set_members
 from qudao.core.models import AuditEvent
 from qudao.core.selectors import audit_list_for_object
 from qudao.network import scope
@@ -72,6 +73,8 @@ class PromotionDetail:
     targets: list[TargetRow] = field(default_factory=list)
     skus: list[Sku] = field(default_factory=list)
     categories: list[Category] = field(default_factory=list)
+    # the seller's product sets it names, with the SKUs and categories they hold now
+    product_sets: list[ProductSet] = field(default_factory=list)
     sku_codes: dict[int, str] = field(default_factory=dict)  # every SKU its rules name too
     timeline: QuerySet[AuditEvent] | list[AuditEvent] = field(default_factory=list)
 
@@ -128,12 +131,16 @@ def promotion_detail(*, actor: Any, promotion_id: int) -> PromotionDetail:
     seller_side = scope.in_scope(actor, promotion.seller)
     products = list(promotion.products.select_related("sku", "category").order_by("id"))
     skus = [p.sku for p in products if p.sku is not None]
+    sets = product_set_members(
+        product_set_ids=[p.product_set_id for p in products if p.product_set_id is not None]
+    )
     detail = PromotionDetail(
         promotion=promotion,
         seller_side=seller_side,
         actions=promotion_actions(actor=actor, promotion=promotion),
         skus=skus,
         categories=[p.category for p in products if p.category is not None],
+        product_sets=sorted(sets.values(), key=lambda s: (s.name, s.pk)),
     )
     known = {s.pk: s.code for s in skus}
     detail.sku_codes = {**sku_codes_of(rule_sku_ids_of(promotion) - known.keys()), **known}

@@ -20,7 +20,12 @@ from qudao.promotions.services.budgets import (
     promotions_consume,
     promotions_release,
 )
-from qudao.promotions.services.drafts import promotion_copy, promotion_create, promotion_update
+from qudao.promotions.services.drafts import (
+    product_set_changed,
+    promotion_copy,
+    promotion_create,
+    promotion_update,
+)
 from qudao.promotions.services.lifecycle import (
     group_buy_close,
     promotion_approve,
@@ -43,6 +48,7 @@ __all__ = [
     "coupon_issue",
     "coupon_redeem",
     "coupon_release",
+    "product_set_changed",
     "group_buy_close",
     "promotion_approve",
     "promotion_copy",

@@ -1,8 +1,12 @@
 """Drafts of promotions: create, change, copy. A draft is validated whole — its rules by the
-kind's schema, window, budgets, targets, products, gifts — and refused with a stable code
-and a translated message before anything is written; an exclusive promotion may not overlap
-another exclusive one of the same step on products, targets and time (checked under the
-seller's lock, so two saves cannot both pass)."""
+kind's schema, window, budgets, targets, products (SKUs, categories, the seller's own product
+sets), gifts — and refused with a stable code and a translated message before anything is
+written; an exclusive promotion may not overlap another exclusive one of the same step on
+products, targets and time (checked under the seller's lock, so two saves cannot both pass;
+`product_set_changed` checks it again when a set a promotion names changes).
+
+The audit rows read as the pages do: the rules as the detail page shows them (rules_text), in
+the site's language whoever saved them, and product sets by name."""
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -10,12 +14,14 @@ from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from qudao.accounts.constants import MANAGE_PROMOTIONS
 from qudao.catalog.constants import ProductStatus
-from qudao.catalog.models import Category, Sku
+from qudao.catalog.models import Category, ProductSet, Sku
 from qudao.core.money import CENT
 from qudao.core.numbering import next_number
 from qudao.core.services import changes_between, snapshot
@@ -29,6 +35,7 @@ from qudao.promotions.constants import (
     NEEDS_PRODUCTS,
     NUMBER_PREFIX,
     PRODUCTS_FROM_RULES,
+    SCHEDULED_STATUSES,
     Kind,
     Status,
     TargetKind,
@@ -42,8 +49,11 @@ from qudao.promotions.rules import (
     parse_rules,
     rule_sku_ids,
     rules_json,
+    rules_with_codes,
 )
-from qudao.promotions.selectors import promotion_conflicts
+from qudao.promotions.rules_text import rules_text
+from qudao.promotions.selectors import promotion_conflicts, sku_codes_of
+from qudao.promotions.selectors.conflicts import closes_lines
 from qudao.promotions.services._common import (
     ExclusiveOverlap,
     PromotionInvalid,
@@ -77,6 +87,11 @@ class Draft:
     targets: list[PromotionTarget] = field(default_factory=list)
     sku_ids: set[int] = field(default_factory=set)
     category_ids: set[int] = field(default_factory=set)
+    product_sets: dict[int, str] = field(default_factory=dict)  # id: name
+
+    @property
+    def all_products(self) -> bool:
+        return not self.sku_ids and not self.category_ids and not self.product_sets
 
 
 # --- rules, window, numbers -----------------------------------------------------------------
@@ -240,21 +255,39 @@ def _clean_targets(raw: Iterable[Mapping[str, Any]], actor: Any) -> list[Promoti
     return list(rows.values())
 
 
-def _ids(value: Any) -> set[int]:
+def _ids(value: Any, field: str = "sku_ids") -> set[int]:
     try:
         return {int(v.pk if hasattr(v, "pk") else v) for v in (value or [])}
     except (TypeError, ValueError) as exc:
         raise field_error(
-            "sku_ids", _("Choose products from the catalogue."), "promotion_product_invalid"
+            field, _("Choose products from the catalogue."), "promotion_product_invalid"
         ) from exc
 
 
-def _clean_products(draft: Draft) -> None:
+def _product_sets(ids: set[int], seller_id: int) -> dict[int, str]:
+    """{id: name} of the seller's own product sets; a set of anyone else is refused without
+    saying whether it exists."""
+    found = dict(
+        ProductSet.objects.filter(pk__in=ids, owner_id=seller_id).values_list("pk", "name")
+    )
+    if found.keys() != ids:
+        raise field_error(
+            "product_set_ids",
+            _("Choose product sets of the promotion's seller."),
+            "promotion_product_set_invalid",
+        )
+    return found
+
+
+def _clean_products(draft: Draft, seller_id: int) -> None:
     kind = draft.values["kind"]
     rules = parse_rules(kind, draft.values["rules"])
     if kind in PRODUCTS_FROM_RULES:
         draft.sku_ids, draft.category_ids = rule_sku_ids(kind, rules), set()
-    if len(draft.sku_ids) + len(draft.category_ids) > MAX_PRODUCTS:
+        draft.product_sets = {}
+    else:
+        draft.product_sets = _product_sets(set(draft.product_sets), seller_id)
+    if len(draft.sku_ids) + len(draft.category_ids) + len(draft.product_sets) > MAX_PRODUCTS:
         raise field_error(
             "sku_ids", _("Too many products; use categories."), "promotion_product_invalid"
         )
@@ -266,7 +299,7 @@ def _clean_products(draft: Draft) -> None:
         raise field_error(
             "sku_ids", _("Choose products from the catalogue."), "promotion_product_invalid"
         )
-    if kind in NEEDS_PRODUCTS and not draft.sku_ids and not draft.category_ids:
+    if kind in NEEDS_PRODUCTS and draft.all_products:
         raise field_error(
             "sku_ids",
             _("Choose the products this promotion is for."),
@@ -275,7 +308,7 @@ def _clean_products(draft: Draft) -> None:
     if (
         isinstance(rules, TierPriceRules)
         and rules.by_price
-        and (len(draft.sku_ids) != 1 or draft.category_ids)
+        and (len(draft.sku_ids) != 1 or draft.category_ids or draft.product_sets)
     ):
         raise field_error(
             "sku_ids",
@@ -303,13 +336,18 @@ def _clean_rows_of(promotion: Promotion) -> Draft:
         PromotionTarget(kind=t.kind, buyer_id=t.buyer_id, region_id=t.region_id, value=t.value)
         for t in promotion.targets.all()
     ]
-    rows = list(promotion.products.values_list("sku_id", "category_id"))
-    draft.sku_ids = {s for s, _c in rows if s is not None}
-    draft.category_ids = {c for _s, c in rows if c is not None}
+    rows = list(
+        promotion.products.values_list(
+            "sku_id", "category_id", "product_set_id", "product_set__name"
+        )
+    )
+    draft.sku_ids = {s for s, _c, _p, _n in rows if s is not None}
+    draft.category_ids = {c for _s, c, _p, _n in rows if c is not None}
+    draft.product_sets = {p: n for _s, _c, p, n in rows if p is not None}
     return draft
 
 
-def _clean(data: Mapping[str, Any], *, actor: Any, current: Promotion | None) -> Draft:
+def _clean(data: Mapping[str, Any], *, actor: Any, seller: Org, current: Promotion | None) -> Draft:
     draft = _clean_rows_of(current) if current is not None else Draft({})
     draft.values = _clean_values(data, actor, current)
     if "targets" in data:
@@ -318,7 +356,9 @@ def _clean(data: Mapping[str, Any], *, actor: Any, current: Promotion | None) ->
         draft.sku_ids = _ids(data["sku_ids"])
     if "category_ids" in data:
         draft.category_ids = _ids(data["category_ids"])
-    _clean_products(draft)
+    if "product_set_ids" in data:
+        draft.product_sets = dict.fromkeys(_ids(data["product_set_ids"], "product_set_ids"), "")
+    _clean_products(draft, seller.pk)
     return draft
 
 
@@ -336,7 +376,8 @@ def _write_rows(promotion: Promotion, draft: Draft) -> None:
     common = {"promotion": promotion, "seller_id": promotion.seller_id, "live": live}
     PromotionProduct.objects.bulk_create(
         [PromotionProduct(sku_id=s, **common) for s in sorted(draft.sku_ids)]
-        + [PromotionProduct(category_id=c, **common) for c in sorted(draft.category_ids)],
+        + [PromotionProduct(category_id=c, **common) for c in sorted(draft.category_ids)]
+        + [PromotionProduct(product_set_id=p, **common) for p in sorted(draft.product_sets)],
         batch_size=1000,
     )
 
@@ -348,7 +389,22 @@ def _rows_summary(draft: Draft) -> dict[str, Any]:
         ),
         "sku_ids": sorted(draft.sku_ids),
         "category_ids": sorted(draft.category_ids),
+        "product_sets": sorted(draft.product_sets.values()),
     }
+
+
+def _audit_values(promotion: Promotion) -> dict[str, Any]:
+    """The audited fields as people read them: the rules as the detail page shows them, in
+    the site's language (the history reads the same whoever saved the promotion)."""
+    values = snapshot(promotion, AUDIT_FIELDS)
+    try:
+        rules = parse_rules(promotion.kind, promotion.rules)
+    except ValidationError:  # stored before a schema change: shown as stored
+        return values
+    codes = sku_codes_of(rule_sku_ids(promotion.kind, rules) | gift_sku_ids(rules))
+    with translation.override(settings.LANGUAGE_CODE):
+        values["rules"] = rules_text(promotion.kind, rules_with_codes(promotion.rules, codes))
+    return values
 
 
 def check_exclusive(promotion: Promotion) -> None:
@@ -362,25 +418,57 @@ def check_exclusive(promotion: Promotion) -> None:
                 "Exclusive promotion %(others)s already covers these products and buyers at "
                 "this time. Change the products, the targets or the window, or make one of "
                 "them stackable."
-            )
-            % {"others": names},
-            others=[o.promotion.pk for o in blocking],
+            ),
+            others=names,  # formatted once, so a "%" in a name stays as it is
+            other_ids=[o.promotion.pk for o in blocking],
         )
+
+
+def product_set_changed(product_set: ProductSet) -> None:
+    """Registered with the catalogue: a product set changed (inside that change's
+    transaction). Sets count by reference, so each submitted, approved, live or paused
+    promotion naming it that closes its lines is checked again for exclusive overlaps; one
+    found refuses the change (`promotion_exclusive_overlap`), which keeps the rule that a
+    buyer never depends on a tie between exclusive promotions."""
+    lock_seller(product_set.owner_id)
+    users = (
+        Promotion.objects.filter(products__product_set=product_set, status__in=SCHEDULED_STATUSES)
+        .distinct()
+        .select_related("seller")
+        .order_by("pk")
+    )
+    for promotion in users:
+        if not closes_lines(promotion):
+            continue
+        try:
+            check_exclusive(promotion)
+        except ExclusiveOverlap as exc:
+            raise ExclusiveOverlap(
+                _(
+                    "Exclusive promotion %(promotion)s names this set; with this change it "
+                    "would overlap exclusive promotion %(others)s. Change the set otherwise, "
+                    "or change one of the promotions first."
+                ),
+                promotion=f"{promotion.number} {promotion.name}",
+                others=exc.params["others"],
+                other_ids=exc.params["other_ids"],
+            ) from exc
 
 
 @transaction.atomic
 def promotion_create(*, actor: Any, seller: Org, data: Mapping[str, Any]) -> Promotion:
     """A new draft of `seller`'s promotion: kind, rules, window [starts_at, ends_at),
     priority, exclusive, budgets, `targets` (rows: {"kind", "value" | "buyer" | "region"}),
-    `sku_ids` and `category_ids`. Refusals write nothing."""
+    `sku_ids`, `category_ids` and `product_set_ids` (the seller's own sets). Refusals write
+    nothing."""
     require_manager(actor, seller)
     lock_seller(seller.pk)
-    draft = _clean(data, actor=actor, current=None)
+    draft = _clean(data, actor=actor, seller=seller, current=None)
     promotion = Promotion.objects.create(
         seller=seller,
         number=next_number(NUMBER_PREFIX),
         created_by=actor if getattr(actor, "pk", None) else None,
-        all_products=not draft.sku_ids and not draft.category_ids,
+        all_products=draft.all_products,
         all_buyers=not draft.targets,
         target_kinds=len({t.kind for t in draft.targets}),
         **draft.values,
@@ -392,8 +480,9 @@ def promotion_create(*, actor: Any, seller: Org, data: Mapping[str, Any]) -> Pro
         action="promotion.created",
         promotion=promotion,
         changes={
-            **changes_between({}, snapshot(promotion, AUDIT_FIELDS)),
-            **{k: [None, v] for k, v in _rows_summary(draft).items()},
+            **changes_between({}, _audit_values(promotion)),
+            # rows there are (an empty list would read "— → —")
+            **{k: [None, v] for k, v in _rows_summary(draft).items() if v},
         },
     )
     return promotion
@@ -408,14 +497,14 @@ def promotion_update(*, actor: Any, promotion: Promotion, data: Mapping[str, Any
     promotion = lock_promotion(promotion)
     if promotion.status != Status.DRAFT:
         raise PromotionNotEditable(status=Status(promotion.status).label)
-    draft = _clean(data, actor=actor, current=promotion)
-    before = {**snapshot(promotion, AUDIT_FIELDS), **_rows_summary(_clean_rows_of(promotion))}
+    draft = _clean(data, actor=actor, seller=promotion.seller, current=promotion)
+    before = {**_audit_values(promotion), **_rows_summary(_clean_rows_of(promotion))}
     for key, value in draft.values.items():
         setattr(promotion, key, value)
-    promotion.all_products = not draft.sku_ids and not draft.category_ids
+    promotion.all_products = draft.all_products
     promotion.all_buyers = not draft.targets
     promotion.target_kinds = len({t.kind for t in draft.targets})
-    changes = changes_between(before, {**snapshot(promotion, AUDIT_FIELDS), **_rows_summary(draft)})
+    changes = changes_between(before, {**_audit_values(promotion), **_rows_summary(draft)})
     if changes:
         promotion.save(
             update_fields=[*EDIT_FIELDS, "all_products", "all_buyers", "target_kinds", "updated_at"]
@@ -468,6 +557,7 @@ def promotion_copy(*, actor: Any, promotion: Promotion) -> Promotion:
                 seller_id=copy.seller_id,
                 sku_id=p.sku_id,
                 category_id=p.category_id,
+                product_set_id=p.product_set_id,
             )
             for p in promotion.products.all()
         ]

@@ -178,7 +178,18 @@ def test_a_threshold_promotion_from_draft_to_live_and_simulated(client, world, c
         "budget_qty": None,
         "qty_left": None,
     }
-    assert client.get(f"{url}/conflicts").json() == []
+    conflicts = client.get(f"{url}/conflicts").json()
+    assert conflicts["overlaps"] == []
+    # a sample order reaching the threshold: three scooters for dealer1 (grade B, named)
+    sample = conflicts["sample"]
+    assert (sample["buyer_code"], sample["problem"], sample["unpriced_sku_codes"]) == (
+        "DL-HZ1",
+        "",
+        [],
+    )
+    assert [
+        (ln["sku_code"], ln["qty"], ln["gross"], ln["net"]) for ln in sample["result"]["lines"]
+    ] == [("TB-S1-GRY", 3, "6597.00", "6297.00")]
     for move, status in (("pause", "paused"), ("resume", "live"), ("end", "ended")):
         assert _send(client, "post", f"{url}/{move}").json()["status"] == status
     copy = _send(client, "post", f"{url}/copy")

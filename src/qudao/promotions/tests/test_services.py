@@ -307,3 +307,49 @@ def test_brand_may_exempt_a_promotion_from_floors(world, cat):
     assert services.promotion_update(
         actor=world.marketer, promotion=p, data={"name": "x"}
     ).floor_exempt
+
+
+def test_audit_shows_the_rules_as_the_detail_page_reads_them(client, world, cat, en):
+    """In the site's language whoever saves (here an English session): the same text as the
+    detail page's rules, table rows one after the other."""
+    tiers = [{"threshold": "5000", "amount": "200"}, {"threshold": "10000", "amount": "500"}]
+    p = promo(
+        world.dist1,
+        "threshold_amount_off",
+        {"tiers": tiers},
+        actor=world.marketer,
+        category_ids=[cat["bikes"].pk],
+    )
+    created = AuditEvent.objects.get(action="promotion.created", object_id=str(p.pk))
+    assert "product_sets" not in created.changes  # none named: no empty row on the timeline
+    assert created.changes["rules"] == [
+        None,
+        "阶梯：5000 200，10000 500 · 门槛计算依据：金额 · 每满一次门槛即享一次（仅限单档）：否",
+    ]
+    services.promotion_update(
+        actor=world.marketer,
+        promotion=p,
+        data={"rules": {"tiers": tiers[:1], "repeat": True, "max_times": 3}},
+    )
+    updated = AuditEvent.objects.get(action="promotion.updated", object_id=str(p.pk))
+    assert updated.changes == {
+        "rules": [
+            "阶梯：5000 200，10000 500 · 门槛计算依据：金额 · 每满一次门槛即享一次（仅限单档）：否",
+            "阶梯：5000 200 · 门槛计算依据：金额 · 每满一次门槛即享一次（仅限单档）：是"
+            " · 每单最多次数：3",
+        ]
+    }
+    # the detail page (in Chinese) reads the same, and its timeline shows it
+    client.force_login(world.marketer)
+    page = client.get(f"/promotions/{p.pk}/", HTTP_ACCEPT_LANGUAGE="zh-hans")
+    shown = " · ".join(
+        f"{label}：{value.replace(chr(10), '，')}" for label, value in page.context["rules_shown"]
+    )
+    assert shown == updated.changes["rules"][1]
+    assert shown in page.content.decode()
+
+
+def test_audit_of_special_prices_names_skus_by_code(world, cat):
+    p = promo(world.dist1, "special_price", {"prices": {str(cat["grey"].pk): "1999.00"}})
+    created = AuditEvent.objects.get(action="promotion.created", object_id=str(p.pk))
+    assert created.changes["rules"] == [None, "价格：TB-S1-GRY 1999"]

@@ -15,6 +15,8 @@ from qudao.core.errors import DomainError
 from qudao.core.types import AuthedRequest
 from qudao.network import scope
 from qudao.network.models import Org
+from qudao.promotions import selectors
+from qudao.promotions.constants import Limit, Stage
 from qudao.promotions.forms import PromotionForm, place_error
 from qudao.promotions.widgets import sees_promotions
 
@@ -64,3 +66,20 @@ def save_round_trip(
             messages.success(request, message)
             return redirect(url)
     return redisplay()
+
+
+def price_rows(simulation: selectors.Simulation) -> dict[str, Any]:
+    """A priced cart as the pages read it (the simulator, a promotion's sample order): lines
+    and gifts with their SKUs, applied promotions with their step and limits in words."""
+    result, skus = simulation.result, simulation.skus
+    return {
+        "rows": [
+            (line, skus[line.sku_id], source)
+            for line, source in zip(result.lines, simulation.sources, strict=True)
+        ],
+        "gifts": [(gift, skus.get(gift.sku_id)) for gift in result.gifts],
+        "applied": [
+            (a, Stage(a.stage).label, [Limit(lim).label for lim in a.limits])
+            for a in result.applied
+        ],
+    }

@@ -1,7 +1,8 @@
 """Promotion pages: the list with filters, a draft's form (create and edit), and one
 promotion — its rules, targets and products, the moves the actor may make (submit, approve or
-send back, publish, pause, resume, end, copy), the conflict check, what orders took of it,
-its coupons and its timeline. A targeted buyer reads the offer only."""
+send back, publish, pause, resume, end, copy), the conflict check (overlapping promotions and
+a sample order priced with them), what orders took of it, its coupons and its timeline. A
+targeted buyer reads the offer only."""
 
 from collections.abc import Callable
 from typing import Any
@@ -26,20 +27,19 @@ from qudao.network.selectors import org_get
 from qudao.promotions import selectors, services
 from qudao.promotions.constants import Kind, Status
 from qudao.promotions.forms import (
-    KIND_FIELDS,
     TABLE_HELP,
-    TABLE_LABELS,
     CommentForm,
     CouponIssueForm,
     PromotionFilterForm,
     PromotionForm,
     RejectForm,
-    rule_initial,
 )
 from qudao.promotions.models import Promotion
-from qudao.promotions.schemas import rules_with_codes
+from qudao.promotions.rules import rules_with_codes
+from qudao.promotions.rules_text import rule_values, rules_shown
 from qudao.promotions.views._common import (
     managed_sellers,
+    price_rows,
     promotion_form,
     require_sees,
     save_round_trip,
@@ -101,7 +101,7 @@ def promotion_create(request: AuthedRequest) -> HttpResponse:
     if not scope.can(request.user, MANAGE_PROMOTIONS, seller):
         raise PermissionDenied
     start = timezone.localtime().replace(second=0, microsecond=0)
-    form = promotion_form(request, initial={"starts_at": start, "priority": 0})
+    form = promotion_form(request, seller=seller, initial={"starts_at": start, "priority": 0})
     if request.method != "POST":
         return _form_page(request, form, seller=seller)
     return save_round_trip(
@@ -143,7 +143,7 @@ def _initial(detail: selectors.PromotionDetail) -> dict[str, Any]:
                 "budget_qty",
             )
         },
-        **rule_initial(p.kind, rules_with_codes(p.rules, detail.sku_codes)),
+        **rule_values(p.kind, rules_with_codes(p.rules, detail.sku_codes)),
         "channels": by_kind.get("channel", []),
         "levels": by_kind.get("level", []),
         "grades": by_kind.get("grade", []),
@@ -152,6 +152,7 @@ def _initial(detail: selectors.PromotionDetail) -> dict[str, Any]:
         "buyers": "\n".join(by_kind.get("buyer", [])),
         "skus": "\n".join(s.code for s in detail.skus) if p.kind not in _FROM_RULES else "",
         "categories": [str(c.pk) for c in detail.categories],
+        "product_sets": [str(s.pk) for s in detail.product_sets],
     }
 
 
@@ -168,7 +169,7 @@ def promotion_edit(request: AuthedRequest, promotion_id: int) -> HttpResponse:
             str(services.PromotionNotEditable(status=promotion.get_status_display()).message),
         )
         return redirect("promotions:promotion_detail", promotion_id=promotion.pk)
-    form = promotion_form(request, initial=_initial(detail))
+    form = promotion_form(request, seller=promotion.seller, initial=_initial(detail))
     context: dict[str, Any] = {"seller": promotion.seller, "promotion": promotion}
     if request.method != "POST":
         return _form_page(request, form, **context)
@@ -190,23 +191,7 @@ def _rules_shown(detail: selectors.PromotionDetail) -> list[tuple[str, str]]:
     """(label, value) of the kind's rule fields as the form has them (rows as they are
     typed), for reading."""
     p = detail.promotion
-    if p.kind not in KIND_FIELDS:
-        return []
-    values = rule_initial(p.kind, rules_with_codes(p.rules, detail.sku_codes))
-    required, optional = KIND_FIELDS[p.kind]
-    fields = PromotionForm.base_fields
-    shown = []
-    for name in required + optional:
-        value = values.get(name)
-        if value in (None, ""):
-            continue
-        if name == "repeat":
-            value = _("yes") if value else _("no")
-        elif name == "basis":
-            value = dict(fields["basis"].choices).get(value, value)  # type: ignore[attr-defined]
-        label = TABLE_LABELS.get(p.kind) if name == "table" else fields[name].label
-        shown.append((str(label), str(value)))
-    return shown
+    return rules_shown(p.kind, rules_with_codes(p.rules, detail.sku_codes))
 
 
 def _simulator_url(detail: selectors.PromotionDetail) -> str:
@@ -242,7 +227,11 @@ def detail_page(
         context["usage"] = selectors.promotion_usage(promotion=p)
         context["uses"] = selectors.promotion_use_list(actor=request.user, promotion=p)[:20]
         if p.status != Status.ENDED:
-            context["conflicts"] = selectors.promotion_conflicts(promotion=p)
+            check = selectors.promotion_conflict_check(actor=request.user, promotion=p)
+            context["conflicts"] = check.overlaps
+            context["sample"] = check.sample
+            if check.sample.simulation is not None:
+                context["sample_rows"] = price_rows(check.sample.simulation)
         if p.kind == Kind.COUPON:
             context["coupons"] = paginate(
                 request, selectors.coupon_list(actor=request.user, promotion=p)

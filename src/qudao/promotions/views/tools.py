@@ -20,10 +20,9 @@ from qudao.network import scope
 from qudao.network.models import Org
 from qudao.network.selectors import org_get
 from qudao.promotions import selectors, services
-from qudao.promotions.constants import Limit, Stage
 from qudao.promotions.forms import CouponIssueForm, SimulateForm, codes_in
 from qudao.promotions.schemas import orgs_by_codes
-from qudao.promotions.views._common import managed_sellers
+from qudao.promotions.views._common import managed_sellers, price_rows
 from qudao.promotions.views.promotions import detail_page
 
 
@@ -67,23 +66,6 @@ def _simulate(request: AuthedRequest, form: SimulateForm, sellers: list[Org]) ->
     return None
 
 
-def _shown(simulation: selectors.Simulation) -> dict[str, Any]:
-    """The result as the page reads it: lines and gifts with their SKUs, applied promotions
-    with their step and limits in words."""
-    result, skus = simulation.result, simulation.skus
-    return {
-        "rows": [
-            (line, skus[line.sku_id], source)
-            for line, source in zip(result.lines, simulation.sources, strict=True)
-        ],
-        "gifts": [(gift, skus.get(gift.sku_id)) for gift in result.gifts],
-        "applied": [
-            (a, Stage(a.stage).label, [Limit(lim).label for lim in a.limits])
-            for a in result.applied
-        ],
-    }
-
-
 @login_required
 def simulator(request: AuthedRequest) -> HttpResponse:
     """A GET form, so a simulation is a link (the promotion's page links one with its
@@ -99,7 +81,7 @@ def simulator(request: AuthedRequest) -> HttpResponse:
     return render(
         request,
         "promotions/simulator.html",
-        {"form": form, "sim": simulation, **(_shown(simulation) if simulation else {})},
+        {"form": form, "sim": simulation, **(price_rows(simulation) if simulation else {})},
         status=400 if bound and simulation is None else 200,
     )
 
