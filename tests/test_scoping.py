@@ -19,7 +19,21 @@ from qudao.catalog.models import Category, Product, ProductSet, ProductSetItem, 
 from qudao.catalog.tests import factories as cf
 from qudao.core.models import AuditEvent, Notification, OutboxEvent
 from qudao.core.services import notification_create
-from qudao.dealers.models import Dealer
+from qudao.dealers.models import (
+    ApprovalStep,
+    Contract,
+    Criterion,
+    Dealer,
+    DealerFile,
+    Document,
+    GradeTerms,
+    GradingRun,
+    Message,
+    OnboardingItem,
+    ReviewSettings,
+    Score,
+    Territory,
+)
 from qudao.finance import services as finance_services
 from qudao.finance.models import (
     LedgerEntry,
@@ -56,6 +70,9 @@ from qudao.promotions.models import Coupon, Promotion
 SKIP_PREFIXES = ("admin/", "i18n/", "jsi18n/", "static/", "media/")
 SKIP_SUFFIXES = ("api/v1/docs", "api/v1/openapi.json", "api/v1/divisions")
 PUBLIC_PAGES = {"accounts/login/", "network/divisions/options/"}  # reference data, no orgs
+PUBLIC_PAGES |= {"dealers/apply/"}  # the public dealer application form
+# The applicant's pages, opened by an unguessable token instead of a login: any other → 404.
+TOKEN_PAGES = {"dealers/track/<str:token>/", "dealers/track/<str:token>/files/<int:file_id>/"}
 EMPTY_404 = {"import-errors.xlsx"}  # the user's own last refused import; none yet → 404
 
 
@@ -120,6 +137,8 @@ def outsider(net):
         **_outside_orders(net, sku, gz_fin),
         "promotion_id": _outside_promotion(net),
         "dealer_id": _outside_dealer(net),  # dealers (closing and the other parts)
+        **_outside_dealer_papers(net),  # dealers: documents, contracts, grading
+        **_outside_application(net),  # dealers: an application under 华南 with a file
         "product_set_id": _outside_product_set(net),
         "statement_id": statement.pk,
         "line_id": statement.lines.get().pk,
@@ -239,6 +258,64 @@ def _outside_dealer(net: Any) -> int:
     return (found or dealer_at(net.hq, "closing", org=net.dealer3)).pk
 
 
+def _outside_application(net: Any) -> dict[str, Any]:
+    """An application of 广州迅力 routed to 华南 with a licence on file (no bytes on disk: the
+    row is enough, the view answers 404 before opening it); `token` is a guess, not its own."""
+    import secrets
+
+    from qudao.dealers.services import admission
+    from qudao.dealers.tests.factories import valid_uscc
+
+    bike = cf.category("GZXL-CAT", "整车")
+    dealer = admission.application_submit(
+        actor=None,
+        data={
+            "company_name": "广州迅力新店",
+            "uscc": valid_uscc(900),
+            "legal_rep": "陈迅力",
+            "contact_name": "陈迅力",
+            "contact_phone": "13911112222",
+            "province": "44",
+            "city": "4401",
+            "district": "440106",
+            "address": "天河路1号",
+            "categories": [bike.pk],
+        },
+    )
+    admission.application_parent_set(actor=net.admin, dealer=dealer, parent_id=net.south.pk)
+    licence = DealerFile.objects.create(
+        dealer=dealer,
+        kind="licence",
+        file="dealers/none/GZXL-LICENCE.pdf",
+        name="广州迅力执照.pdf",
+        content_type="application/pdf",
+        size=1,
+        sha256="0" * 64,
+    )
+    return {
+        "application_id": dealer.pk,
+        "file_id": licence.pk,
+        "token": secrets.token_urlsafe(32),
+    }
+
+
+def _outside_dealer_papers(net: Any) -> dict[str, int]:
+    """dealer3's brand authorisation and contract, and a grading run of the brand (which
+    grades dealer3): their pages and API answer 404 to dealer1's admin."""
+    from qudao.dealers.services import contracts, documents, grading
+
+    paper = documents.document_create(
+        actor=net.admin,
+        org=net.dealer3,
+        data={"kind": "authorisation", "number": "GZXL-SQ", "expires_on": "2099-12-31"},
+    )
+    contract = contracts.contract_create(
+        actor=net.admin, org=net.dealer3, data={"policies": "GZXL-POLICY"}
+    )
+    run = grading.grading_run_create(actor=net.admin, brand=net.hq)
+    return {"document_id": paper.pk, "contract_id": contract.pk, "run_id": run.pk}
+
+
 SECRETS = (
     "广州迅力",
     "DL-GZ1",
@@ -247,6 +324,8 @@ SECRETS = (
     "1234.56",
     "未上市",
     "GZXL-PAY",
+    "GZXL-SQ",  # dealer3's brand authorisation
+    "GZXL-POLICY",  # dealer3's contract
     "GZXL-REBATE",
     "GZXL-SN2",  # the unit not named in any URL (the 404 page echoes its own path)
 )
@@ -274,7 +353,13 @@ SCOPED = (
     "return_id",
     "promotion_id",
     "dealer_id",
+    "document_id",
+    "contract_id",
+    "run_id",
     "product_set_id",
+    "application_id",
+    "file_id",
+    "token",
 )
 REFERENCE = ("sku_id", "product_id", "category_id")
 SAMPLES: dict[str, Callable[[dict[str, Any]], Any]] = {
@@ -328,7 +413,20 @@ def _state() -> tuple[Any, ...]:
         list(ProductSet.objects.order_by("pk").values_list("pk", "name")),
         list(ProductSetItem.objects.order_by("pk").values_list("pk", "sku_id", "category_id")),
         list(Dealer.objects.order_by("pk").values_list("pk", "stage")),
+        list(Document.objects.order_by("pk").values_list("pk", "expires_on")),
+        list(Contract.objects.order_by("pk").values_list("pk", "status")),
+        list(GradingRun.objects.order_by("pk").values_list("pk", "status")),
+        # onboarding: checklist items, territories and the brand's grade terms
+        list(OnboardingItem.objects.order_by("pk").values_list("pk", "done_at")),
+        list(Territory.objects.order_by("pk").values_list("pk", "released_at")),
+        list(GradeTerms.objects.order_by("pk").values_list("pk", "credit_limit")),
         AuditEvent.objects.count(),
+        # admission: messages, scores, decisions and the brand's scorecard
+        Message.objects.count(),
+        list(Score.objects.order_by("pk").values_list("pk", "value")),
+        ApprovalStep.objects.count(),
+        list(ReviewSettings.objects.order_by("pk").values_list("pk", "pass_mark")),
+        list(Criterion.objects.order_by("pk").values_list("pk", "weight", "is_active")),
         OutboxEvent.objects.count(),
     )
 
@@ -423,6 +521,8 @@ def test_anonymous_is_sent_to_login_or_401(client, net):
         response = client.get(url)
         if route.startswith("api/"):
             assert response.status_code in (401, 405), url
+        elif route in TOKEN_PAGES:
+            assert response.status_code == 404, url
         elif route in PUBLIC_PAGES:
             assert response.status_code == 200
         elif response.status_code != 405:

@@ -181,7 +181,33 @@ CELERY_BEAT_SCHEDULE = {
     "outbox-sweep": {"task": "qudao.core.tasks.outbox_sweep", "schedule": 60.0},
     # receipts that confirm themselves, delivered orders that close (each by its seller's days)
     "orders-sweep": {"task": "qudao.orders.tasks.orders_sweep", "schedule": 3600.0},
+    # papers about to expire (reminders), expired authorisations (ordering hold), contracts
+    # whose term is over
+    "dealers-sweep": {"task": "qudao.dealers.tasks.dealers_sweep", "schedule": 86400.0},
 }
+
+# Cache: shared Redis when there is one (REDIS_URL, else a redis:// Celery broker), so that
+# counters such as the public application form's rate limit (django-ratelimit) hold across
+# processes; the embedded default keeps a per-process memory cache. django_ratelimit is used
+# as a library, not an installed app, so its check against non-shared caches does not run.
+_REDIS_CACHE_URL = os.environ.get("REDIS_URL") or (
+    os.environ.get("CELERY_BROKER_URL", "")
+    if os.environ.get("CELERY_BROKER_URL", "").startswith(("redis://", "rediss://"))
+    else ""
+)
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": _REDIS_CACHE_URL,
+        "KEY_PREFIX": "qudao",
+    }
+    if _REDIS_CACHE_URL
+    else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "qudao"}
+}
+# Behind a reverse proxy, the META key holding the client address (e.g. HTTP_X_REAL_IP) for
+# per-address limits; by default REMOTE_ADDR.
+if os.environ.get("QUDAO_CLIENT_IP_HEADER"):
+    RATELIMIT_IP_META_KEY = os.environ["QUDAO_CLIENT_IP_HEADER"]
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = int(os.environ.get("QUDAO_SESSION_SECONDS") or 60 * 60 * 12)

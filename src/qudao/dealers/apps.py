@@ -8,5 +8,8 @@ class DealersConfig(AppConfig):
     verbose_name = _("Dealer lifecycle")
 
     def ready(self) -> None:
-        from qudao.dealers import widgets  # noqa: F401  (menu, home widgets, audit labels)
+        from qudao.dealers import (
+            handlers,  # noqa: F401  (onboarding: first order, labels)
+            widgets,  # noqa: F401  (menu, home widgets, audit labels)
+        )
         from qudao.dealers.services import records  # noqa: F401  (outbox handlers)

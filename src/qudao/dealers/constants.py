@@ -102,6 +102,15 @@ class ContractStatus(models.TextChoices):
     ENDED = "ended", _("Ended")
 
 
+# A draft is edited, then activated (one active per dealer, seller and year), then ended — by
+# hand or by the daily sweep once its term is over.
+CONTRACT_PIPELINE: dict[str, set[str]] = {
+    ContractStatus.DRAFT: {ContractStatus.ACTIVE},
+    ContractStatus.ACTIVE: {ContractStatus.ENDED},
+    ContractStatus.ENDED: set(),
+}
+
+
 class Dimension(models.TextChoices):
     """What a grading run scores each dealer on (0–100 each), weighted by the brand."""
 
@@ -110,6 +119,23 @@ class Dimension(models.TextChoices):
     PAYMENT = "payment", _("Payment behaviour")
     INVENTORY = "inventory", _("Inventory risk")
     SERVICE = "service", _("Service quality")
+
+
+# Weights (%) of a brand that has not set its own. Service quality has no data yet (after-sales
+# is a later wave): every dealer scores SERVICE_NEUTRAL there, with no weight by default.
+DEFAULT_WEIGHTS: dict[str, int] = {
+    Dimension.ATTAINMENT: 35,
+    Dimension.SELL_THROUGH: 20,
+    Dimension.PAYMENT: 25,
+    Dimension.INVENTORY: 20,
+    Dimension.SERVICE: 0,
+}
+SERVICE_NEUTRAL = 80
+# The proposed grade when the brand set no GradeTerms.min_score: the first grade reached.
+DEFAULT_GRADE_THRESHOLDS = (("A", 85), ("B", 70), ("C", 55), ("D", 0))
+# Months of cover (stock on hand ÷ average monthly sell-out) that score 100, and 0.
+COVER_GOOD_MONTHS = 2
+COVER_BAD_MONTHS = 6
 
 
 class RunStatus(models.TextChoices):

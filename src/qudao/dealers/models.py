@@ -1,9 +1,11 @@
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
 
 from django.conf import settings
 from django.core.files.storage import Storage, storages
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from qudao.core.money import MoneyField
@@ -98,6 +100,10 @@ class Dealer(models.Model):
     approval_step = models.PositiveSmallIntegerField(_("approval step"), default=0)
     reason = models.CharField(_("reason"), max_length=200, blank=True)
     submitted_ip = models.GenericIPAddressField(null=True, blank=True, editable=False)
+    # A reviewer asked the applicant something; cleared when the applicant answers.
+    awaiting_applicant = models.BooleanField(_("waiting for the applicant"), default=False)
+    # Lower-case company name, its pinyin and initials, USCC and number: `hzxd` finds 杭州迅达.
+    search_text = models.CharField(max_length=600, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -109,6 +115,13 @@ class Dealer(models.Model):
             models.CheckConstraint(
                 condition=Q(score__isnull=True) | Q(score__gte=0, score__lte=100),
                 name="dealer_score_range",
+            ),
+            # One open application or dealer per company and brand (a rejected or closed one
+            # may apply again): the last word when two submissions race.
+            models.UniqueConstraint(
+                fields=["brand", "uscc"],
+                condition=~Q(uscc="") & ~Q(stage__in=["rejected", "closed"]),
+                name="dealer_uscc_open_unique",
             ),
         ]
         indexes = [models.Index(fields=["brand", "stage"])]
@@ -165,6 +178,8 @@ class Message(models.Model):
         related_name="+",
     )
     from_applicant = models.BooleanField(default=False)
+    # A reviewers' note: never shown to the applicant.
+    internal = models.BooleanField(_("internal note"), default=False)
     text = models.TextField(_("text"))
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -312,6 +327,15 @@ class Document(models.Model):
     file = models.ForeignKey(
         DealerFile, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # A renewed paper replaces the one before it; only the latest of a chain is current.
+    replaces = models.OneToOneField(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="replaced_by",
+        verbose_name=_("replaces"),
+    )
     reminded_days = models.JSONField(default=list, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -319,9 +343,27 @@ class Document(models.Model):
         verbose_name = _("document")
         ordering = ["expires_on", "id"]
         indexes = [models.Index(fields=["kind", "expires_on"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind__in=DocumentKind.values), name="document_kind_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(issued_on__isnull=True)
+                | Q(expires_on__isnull=True)
+                | Q(expires_on__gt=models.F("issued_on")),
+                name="document_dates_valid",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.title
+
+    @property
+    def days_left(self) -> int | None:
+        """Days until it expires (negative once expired; None: no expiry date)."""
+        if self.expires_on is None:
+            return None
+        return (self.expires_on - timezone.localdate()).days
 
 
 class Contract(models.Model):
@@ -359,9 +401,15 @@ class Contract(models.Model):
             models.CheckConstraint(
                 condition=Q(ends_on__gt=models.F("starts_on")), name="contract_term_valid"
             ),
+            models.CheckConstraint(
+                condition=Q(status__in=ContractStatus.values), name="contract_status_valid"
+            ),
+            models.CheckConstraint(condition=Q(deposit__gte=0), name="contract_deposit_valid"),
+            # one active contract per dealer, seller and year (an ended one may be followed
+            # by another for the rest of the year)
             models.UniqueConstraint(
                 fields=["org", "seller", "year"],
-                condition=~Q(status="draft"),
+                condition=Q(status="active"),
                 name="contract_one_per_year",
             ),
         ]
@@ -397,10 +445,42 @@ class Target(models.Model):
                 condition=Q(amount__isnull=False) | Q(units__isnull=False),
                 name="target_has_measure",
             ),
+            models.CheckConstraint(
+                condition=(Q(amount__isnull=True) | Q(amount__gt=0))
+                & (Q(units__isnull=True) | Q(units__gt=0)),
+                name="target_measure_positive",
+            ),
+            models.UniqueConstraint(
+                fields=["contract", "quarter", "category"],
+                condition=Q(category__isnull=False),
+                name="target_unique",
+            ),
+            models.UniqueConstraint(
+                fields=["contract", "quarter"],
+                condition=Q(category__isnull=True),
+                name="target_all_unique",
+            ),
         ]
 
     def __str__(self) -> str:
         return f"Q{self.quarter}"
+
+    # What was bought against the target, when the selector annotated it
+    # (selectors.contracts.targets_with_attainment): the share reached, in per cent.
+    @property
+    def amount_pct(self) -> Decimal | None:
+        return _pct(getattr(self, "achieved_amount", None), self.amount)
+
+    @property
+    def units_pct(self) -> Decimal | None:
+        return _pct(getattr(self, "achieved_units", None), self.units)
+
+
+def _pct(achieved: Any, target: Any) -> Decimal | None:
+    if achieved is None or not target:
+        return None
+    value = Decimal(str(achieved)) * 100 / Decimal(str(target))
+    return value.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
 
 
 class Territory(models.Model):
@@ -477,7 +557,7 @@ class GradingRun(models.Model):
     status = models.CharField(
         _("status"), max_length=12, choices=RunStatus.choices, default=RunStatus.PROPOSED
     )
-    weights = models.JSONField(default=dict)
+    weights = models.JSONField(_("weights"), default=dict)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
     )
@@ -485,7 +565,17 @@ class GradingRun(models.Model):
     confirmed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        verbose_name = _("grading run")
         ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=RunStatus.values), name="grading_run_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(period_end__gte=models.F("period_start")),
+                name="grading_run_period_valid",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.number
@@ -496,16 +586,24 @@ class GradingResult(models.Model):
     the channel manager confirmed."""
 
     run = models.ForeignKey(GradingRun, on_delete=models.CASCADE, related_name="results")
-    org = models.ForeignKey("network.Org", on_delete=models.PROTECT, related_name="+")
-    attainment = models.DecimalField(max_digits=5, decimal_places=2)
-    sell_through = models.DecimalField(max_digits=5, decimal_places=2)
-    payment = models.DecimalField(max_digits=5, decimal_places=2)
-    inventory = models.DecimalField(max_digits=5, decimal_places=2)
-    service = models.DecimalField(max_digits=5, decimal_places=2)
-    total = models.DecimalField(max_digits=5, decimal_places=2)
-    previous_grade = models.CharField(max_length=2, blank=True)
-    proposed_grade = models.CharField(max_length=2, choices=Grade.choices)
-    grade = models.CharField(max_length=2, choices=Grade.choices, blank=True)
+    org = models.ForeignKey(
+        "network.Org", on_delete=models.PROTECT, related_name="+", verbose_name=_("dealer")
+    )
+    # null: no data for the dimension in the period (it is left out of the total, whose
+    # weights are scaled up over the dimensions that have data)
+    attainment = models.DecimalField(
+        _("target attainment"), max_digits=5, decimal_places=2, null=True
+    )
+    sell_through = models.DecimalField(_("sell-through"), max_digits=5, decimal_places=2, null=True)
+    payment = models.DecimalField(_("payment"), max_digits=5, decimal_places=2, null=True)
+    inventory = models.DecimalField(_("inventory"), max_digits=5, decimal_places=2, null=True)
+    service = models.DecimalField(_("service"), max_digits=5, decimal_places=2, null=True)
+    total = models.DecimalField(_("total"), max_digits=5, decimal_places=2)
+    # the numbers behind the scores (amounts as strings), for the reviewer
+    figures = models.JSONField(default=dict, blank=True)
+    previous_grade = models.CharField(_("current grade"), max_length=2, blank=True)
+    proposed_grade = models.CharField(_("proposed grade"), max_length=2, choices=Grade.choices)
+    grade = models.CharField(_("confirmed grade"), max_length=2, choices=Grade.choices, blank=True)
     confirmed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
@@ -513,10 +611,17 @@ class GradingResult(models.Model):
         on_delete=models.PROTECT,
         related_name="+",
     )
+    confirmed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        verbose_name = _("grading result")
         ordering = ["-total", "org_id"]
-        constraints = [models.UniqueConstraint(fields=["run", "org"], name="grading_result_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["run", "org"], name="grading_result_unique"),
+            models.CheckConstraint(
+                condition=Q(total__gte=0, total__lte=100), name="grading_result_total_range"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.org_id} {self.proposed_grade}"

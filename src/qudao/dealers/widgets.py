@@ -37,11 +37,13 @@ def documents_expiring(actor: Any) -> Widget | None:
         return None
     soon = timezone.localdate() + timedelta(days=30)
     orgs = managed_dealers(actor).filter(org__isnull=False).values("org_id")
-    count = Document.objects.filter(org__in=orgs, expires_on__lte=soon).count()
+    count = Document.objects.filter(
+        org__in=orgs, expires_on__lte=soon, replaced_by__isnull=True
+    ).count()
     return Widget(
         title=_("Dealer documents expiring in 30 days"),
         value=count,
-        url=reverse("dealers:dealer_list"),
+        url=reverse("dealers:document_list") + "?state=expiring",
         order=45,
     )
 

@@ -68,6 +68,7 @@ def _position_out(n: PositionNumbers) -> dict[str, Any]:
         "seller_name": p.seller.name,
         "prepaid_balance": p.prepaid_balance,
         "rebate_balance": p.rebate_balance,
+        "deposit_balance": p.deposit_balance,
         "receivable_balance": p.receivable_balance,
         "frozen_amount": p.frozen_amount,
         "credit_limit": p.credit_limit,

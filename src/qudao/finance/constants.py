@@ -9,6 +9,12 @@ class Account(models.TextChoices):
     REBATE = "rebate", _("Rebate balance")
     RECEIVABLE = "receivable", _("Receivables")
     FROZEN = "frozen", _("Frozen for orders")
+    DEPOSIT = "deposit", _("Deposit")
+
+
+# The balances a person may correct by hand (an adjustment); frozen credit follows orders and
+# the deposit (保证金) moves only by receiving and refunding it.
+ADJUSTABLE_ACCOUNTS = ("prepaid", "rebate", "receivable")
 
 
 class EntryKind(models.TextChoices):
@@ -25,6 +31,9 @@ class EntryKind(models.TextChoices):
     RELEASE = "release", _("Frozen credit released")
     ADJUSTMENT = "adjustment", _("Adjustment")
     REVERSAL = "reversal", _("Reversal")
+    DEPOSIT_RECEIVED = "deposit_received", _("Deposit received")
+    DEPOSIT_REFUND = "deposit_refund", _("Deposit refunded")
+    DEPOSIT_PENALTY = "deposit_penalty", _("Deposit kept as a penalty")
 
 
 class OverdueMode(models.TextChoices):

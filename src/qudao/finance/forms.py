@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from qudao.core.forms import StyledForm
 from qudao.finance.constants import (
+    ADJUSTABLE_ACCOUNTS,
     Account,
     EntryKind,
     OverdueMode,
@@ -131,7 +132,7 @@ class PaymentForm(StyledForm):
 class AdjustmentForm(StyledForm):
     account = forms.ChoiceField(
         label=_("Balance"),
-        choices=[(a.value, a.label) for a in Account if a != Account.FROZEN],
+        choices=[(a.value, a.label) for a in Account if a in ADJUSTABLE_ACCOUNTS],
     )
     amount = _money(_("Amount (negative to take off)"))
     reason = forms.CharField(label=_("Reason"), max_length=200)
@@ -226,7 +227,7 @@ class StatementAnswerForm(StyledForm):
     adjust_account = forms.ChoiceField(
         label=_("Adjust balance (optional)"),
         required=False,
-        choices=BLANK + [(a.value, a.label) for a in Account if a != Account.FROZEN],
+        choices=BLANK + [(a.value, a.label) for a in Account if a in ADJUSTABLE_ACCOUNTS],
     )
     adjust_amount = _money(_("Adjustment (negative to take off)"), required=False)
 

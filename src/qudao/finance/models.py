@@ -37,6 +37,7 @@ class Position(models.Model):
     rebate_balance = MoneyField(_("rebate balance"))
     receivable_balance = MoneyField(_("open receivables"))
     frozen_amount = MoneyField(_("frozen for orders"))
+    deposit_balance = MoneyField(_("deposit"))
     credit_limit = MoneyField(_("credit limit"))
     payment_term_days = models.PositiveSmallIntegerField(_("payment term (days)"), default=0)
     overdue_days = models.PositiveSmallIntegerField(_("overdue tolerance (days)"), default=30)
@@ -64,6 +65,9 @@ class Position(models.Model):
                 condition=Q(credit_limit__gte=0), name="position_limit_not_negative"
             ),
             models.CheckConstraint(
+                condition=Q(deposit_balance__gte=0), name="position_deposit_not_negative"
+            ),
+            models.CheckConstraint(
                 condition=Q(overdue_mode__in=OverdueMode.values), name="position_overdue_mode_valid"
             ),
         ]
@@ -77,6 +81,7 @@ class Position(models.Model):
             Account.REBATE: self.rebate_balance,
             Account.RECEIVABLE: self.receivable_balance,
             Account.FROZEN: self.frozen_amount,
+            Account.DEPOSIT: self.deposit_balance,
         }[Account(account)]
 
 
@@ -85,6 +90,7 @@ BALANCE_FIELD = {
     Account.REBATE: "rebate_balance",
     Account.RECEIVABLE: "receivable_balance",
     Account.FROZEN: "frozen_amount",
+    Account.DEPOSIT: "deposit_balance",
 }
 
 

@@ -40,6 +40,7 @@ class PositionOut(Schema):
     seller_name: str
     prepaid_balance: Money
     rebate_balance: Money
+    deposit_balance: Money
     receivable_balance: Money
     frozen_amount: Money
     credit_limit: Money

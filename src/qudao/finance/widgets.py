@@ -52,6 +52,10 @@ register_audit_labels(
         "reason": gettext_lazy("Reason"),
         "account": gettext_lazy("Balance"),
         "entry": gettext_lazy("Ledger entry"),
+        "deposit_balance": gettext_lazy("Deposit"),
+        "penalty": gettext_lazy("Penalty kept"),
+        "refund": gettext_lazy("Refunded"),
+        "rule": gettext_lazy("Rule"),
     },
     actions={
         "credit_profile.updated": gettext_lazy("Credit profile changed"),
@@ -63,5 +67,7 @@ register_audit_labels(
         "payment.submitted": gettext_lazy("Transfer reported by the buyer"),
         "payment.confirmed": gettext_lazy("Payment confirmed"),
         "payment.rejected": gettext_lazy("Payment rejected"),
+        "deposit.received": gettext_lazy("Deposit received"),
+        "deposit.refunded": gettext_lazy("Deposit refunded"),
     },
 )

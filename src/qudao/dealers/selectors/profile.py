@@ -2,6 +2,7 @@
 timeline, contract and targets, grade history, balances, orders, stock and documents. Each
 section is one query (or one aggregate), whatever the dealer's history."""
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -70,7 +71,7 @@ def dealer_360(*, actor: Any, dealer_id: Any) -> Dealer360:
     view = Dealer360(dealer=dealer)
     org = dealer.org
     view.onboarding = list(dealer.items.select_related("done_by").order_by("id"))
-    objects: dict[str, list[Any]] = {"dealers.dealer": [dealer.pk]}
+    objects: dict[str, Iterable[Any]] = {"dealers.dealer": [dealer.pk]}
     if org is None:
         view.timeline = list(audit_list_for_objects(objects=objects))
         return view
@@ -108,7 +109,9 @@ def dealer_360(*, actor: Any, dealer_id: Any) -> Dealer360:
         .filter(on_hand__gt=0)
         .order_by("warehouse__code")
     )
-    view.documents = list(Document.objects.filter(org=org).order_by("expires_on", "id"))
+    view.documents = list(
+        Document.objects.filter(org=org, replaced_by__isnull=True).order_by("expires_on", "id")
+    )
     objects["network.org"] = [org.pk]
     view.timeline = list(audit_list_for_objects(objects=objects, limit=30))
     return view

@@ -45,6 +45,7 @@ def _record(org: Org, brand: Org, number: str) -> Dealer:
     )
 
 
+@transaction.atomic
 def dealer_records_create(orgs: Iterable[Org]) -> int:
     """Records, in one insert, for the given dealer orgs that have none (idempotent)."""
     orgs = [o for o in orgs if o.kind == OrgKind.DEALER]
@@ -67,5 +68,4 @@ def dealer_record_on_org_created(event: OutboxEvent) -> None:
     org = Org.objects.filter(pk=event.payload.get("org_id"), kind=OrgKind.DEALER).first()
     if org is None:
         return
-    with transaction.atomic():
-        dealer_records_create([org])
+    dealer_records_create([org])

@@ -17,3 +17,12 @@ def records(net):
 
     outbox_sweep()
     return net
+
+
+@pytest.fixture(autouse=True)
+def _pages_in_english(request, settings):
+    """Pages in the source language for tests that compare their text (the language cookie);
+    a test that reads the zh-hans page sets the cookie back."""
+    if "client" in request.fixturenames:
+        client = request.getfixturevalue("client")
+        client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"

@@ -67,7 +67,7 @@ def test_360_of_another_region_is_not_found(records, net):
 
 
 @pytest.mark.django_db
-def test_360_shows_balances_orders_and_stock(records, net, cat, channel, client):
+def test_360_shows_balances_orders_and_stock(records, net, cat, channel, client, settings):
     w = of.world(net, cat)
     order = of.placed(w)  # 2 bikes at 1800 + a box of pads at 360
     view = selectors.dealer_360(actor=channel, dealer_id=Dealer.objects.get(org=net.dealer1).pk)
@@ -79,6 +79,7 @@ def test_360_shows_balances_orders_and_stock(records, net, cat, channel, client)
     assert view.order_total == Decimal("3960.00")
     assert view.orders == [order]
     client.force_login(channel)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "zh-hans"
     with translation.override("zh-hans"):
         page = client.get(reverse("dealers:dealer_detail", args=[view.dealer.pk]))
     assert page.status_code == 200

@@ -5,7 +5,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.shortcuts import render
-from django.urls import NoReverseMatch, URLPattern, path, reverse
+from django.urls import URLPattern, path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -56,20 +56,25 @@ def dealer_list(request: AuthedRequest) -> HttpResponse:
 
 # The pages of the other parts a dealer's 360° page links to: (label, url name).
 PART_PAGES = (
-    (_("Onboarding"), "dealers:onboarding"),
-    (_("Contracts"), "dealers:dealer_contracts"),
-    (_("Closing"), "dealers:closing"),
+    (_("Onboarding"), "dealers:onboarding", (Stage.APPROVED, Stage.ONBOARDING)),
+    (_("Documents"), "dealers:dealer_documents", None),
+    (_("Contracts"), "dealers:dealer_contracts", None),
+    (_("Suspend or reinstate"), "dealers:dealer_status", (Stage.ACTIVE, Stage.SUSPENDED)),
+    (
+        _("Closing"),
+        "dealers:closing",
+        (Stage.ONBOARDING, Stage.ACTIVE, Stage.SUSPENDED, Stage.CLOSING, Stage.CLOSED),
+    ),
 )
 
 
 def part_links(dealer: Dealer) -> list[tuple[str, str]]:
-    links = []
-    for label, name in PART_PAGES:
-        try:
-            links.append((str(label), reverse(name, args=[dealer.pk])))
-        except NoReverseMatch:
-            continue
-    return links
+    """The other parts' pages for this dealer, those that fit its stage."""
+    return [
+        (str(label), reverse(name, args=[dealer.pk]))
+        for label, name, stages in PART_PAGES
+        if (stages is None or dealer.stage in stages) and (dealer.org_id or stages)
+    ]
 
 
 @login_required

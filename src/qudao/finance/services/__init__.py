@@ -6,7 +6,8 @@ invoice_post / credit_note_post and their reversals.
 The package by sub-domain: `_ledger` (the document an entry belongs to, the errors, amount
 checking, posting an entry with its balance, the seller-side check, outbox events), `credit`
 (profiles, temporary limits, freeze / release with the check's refusal text), `balances`
-(order debits, rebate credits, refunds, adjustments, reversals) and `receivables` (invoices,
+(order debits, rebate credits, refunds, adjustments, reversals), `deposits` (the 保证金:
+received, refunded less a penalty), `receivables` (invoices,
 credit notes, payments and their allocation to open invoices) and `statements` (对账单 and
 the months they close).
 """
@@ -25,8 +26,10 @@ from qudao.finance.services.credit import (
     credit_freeze,
     credit_profile_set,
     credit_release,
+    credit_terms_apply,
     temporary_limit_grant,
 )
+from qudao.finance.services.deposits import deposit_receive, deposit_refund
 from qudao.finance.services.receivables import (
     credit_note_post,
     invoice_post,
@@ -58,6 +61,9 @@ __all__ = [
     "credit_note_post",
     "credit_profile_set",
     "credit_release",
+    "credit_terms_apply",
+    "deposit_receive",
+    "deposit_refund",
     "entry_reverse",
     "invoice_post",
     "payment_confirm",

@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 
 from qudao.core.errors import Conflict, ValidationFailed
 from qudao.core.services import audit_record
-from qudao.finance.constants import Account, EntryKind
+from qudao.finance.constants import ADJUSTABLE_ACCOUNTS, Account, EntryKind
 from qudao.finance.locks import lock_position
 from qudao.finance.models import LedgerEntry, Position
 from qudao.finance.services._ledger import Doc, _amount, _event, _post, _seller_side
@@ -68,7 +68,7 @@ def balance_adjust(
 ) -> LedgerEntry:
     """A manual correction with a required reason; `amount` is signed."""
     _seller_side(actor, position)
-    if account not in Account.values or account == Account.FROZEN:
+    if account not in ADJUSTABLE_ACCOUNTS:
         raise ValidationFailed(
             _("Choose the prepaid, rebate or receivable balance."), code="invalid_account"
         )

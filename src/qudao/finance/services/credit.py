@@ -68,6 +68,29 @@ def _clean_profile(data: Mapping[str, Any]) -> dict[str, Any]:
 def credit_profile_set(*, actor: Any, buyer: Org, seller: Org, data: Mapping[str, Any]) -> Position:
     """Limit, payment term and overdue policy of a buyer with this seller."""
     scope.require(actor, MANAGE_FINANCE, seller)
+    return _profile_write(actor=actor, buyer=buyer, seller=seller, data=data)
+
+
+@transaction.atomic
+def credit_terms_apply(
+    *, actor: Any, buyer: Org, seller: Org, credit_limit: Any, payment_term_days: int, rule: str
+) -> Position:
+    """The brand's terms for a dealer grade (limit and payment term), applied by rule when the
+    dealer's grade is set. Called by the dealers service that sets the grade, which checks its
+    own permission (the channel team grades; the terms are the brand's, not a person's
+    choice); the audit row names the rule."""
+    return _profile_write(
+        actor=actor,
+        buyer=buyer,
+        seller=seller,
+        data={"credit_limit": credit_limit, "payment_term_days": payment_term_days},
+        rule=rule,
+    )
+
+
+def _profile_write(
+    *, actor: Any, buyer: Org, seller: Org, data: Mapping[str, Any], rule: str = ""
+) -> Position:
     position = lock_position(buyer=buyer, seller=seller)
     before = snapshot(position, PROFILE_FIELDS)
     clean = _clean_profile(data)
@@ -76,10 +99,12 @@ def credit_profile_set(*, actor: Any, buyer: Org, seller: Org, data: Mapping[str
     changes = changes_between(before, snapshot(position, PROFILE_FIELDS))
     if changes:
         position.save(update_fields=[*clean, "updated_at"])
+        if rule:
+            changes["rule"] = [None, rule]
         audit_record(
             actor=actor, action="credit_profile.updated", instance=position, changes=changes
         )
-        _event("credit_profile.updated", position)
+        _event("credit_profile.updated", position, **({"rule": rule} if rule else {}))
     return position
 
 

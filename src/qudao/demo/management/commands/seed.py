@@ -9,6 +9,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from qudao.demo.catalog import seed_catalog
+from qudao.demo.dealers import seed_dealers
 from qudao.demo.finance import seed_finance, seed_statements
 from qudao.demo.inventory import seed_inventory
 from qudao.demo.orders import seed_orders
@@ -82,6 +83,13 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"Statements: {statements['statements']} drawn for last month "
                 f"({statements['disputed']} disputed)."
+            )
+            dealers = seed_dealers()
+            self.stdout.write(
+                f"Dealers: {dealers['records']} lifecycle records, {dealers['territories']} "
+                f"territories, {dealers['documents']} documents, {dealers['contracts']} "
+                f"contracts with targets, a grading run of {dealers['results']} dealers, "
+                f"{dealers['applications']} applications."
             )
             logins = report.logins
         self.stdout.write("")
