@@ -42,14 +42,12 @@ GRADE_TERMS = {
 TARGETS = {"A": ("240000", 120), "B": ("150000", 75), "C": ("90000", 45), "D": ("45000", 20)}
 
 
-def _dealers_of(parent: Org | None, limit: int) -> list[Org]:
-    if parent is None:
-        return []
-    return list(
-        Org.objects.filter(
-            path__startswith=parent.path, kind=OrgKind.DEALER, status=OrgStatus.ACTIVE
-        ).order_by("code")[:limit]
-    )
+def _demo_dealers(parent: Org | None, limit: int) -> list[Org]:
+    """Active dealers, the demo distributor's first (its login sees them), then the others'."""
+    rows = list(Org.objects.filter(kind=OrgKind.DEALER, status=OrgStatus.ACTIVE).order_by("code"))
+    if parent is not None:
+        rows.sort(key=lambda o: not o.path.startswith(parent.path))
+    return rows[:limit]
 
 
 def _territories(dealers: list[Org]) -> int:
@@ -100,7 +98,8 @@ def _papers(actor: Any, dealers: list[Org], today: date) -> int:
     return made
 
 
-def _contracts(actor: Any, dealers: list[Org], seller: Org, today: date) -> int:
+def _contracts(actor: Any, dealers: list[Org], today: date) -> int:
+    """This year's contract of each with its own seller (its distributor), activated."""
     made = 0
     for org in dealers:
         amount, units = TARGETS.get(org.grade or "C", TARGETS["C"])
@@ -108,7 +107,6 @@ def _contracts(actor: Any, dealers: list[Org], seller: Org, today: date) -> int:
             actor=actor,
             org=org,
             data={
-                "seller": seller.pk,
                 "year": today.year,
                 "starts_on": date(today.year, 1, 1),
                 "ends_on": date(today.year, 12, 31),
@@ -147,11 +145,11 @@ def seed_dealers() -> dict[str, int]:
     territories = _territories(list(Org.objects.filter(kind=OrgKind.DEALER).order_by("code")))
     today = timezone.localdate()
     distributor = _demo_distributor()
-    own = _dealers_of(distributor, 8)
+    own = _demo_dealers(distributor, 8)
     grade_terms_set(actor=admin, brand=hq, rows=GRADE_TERMS)
     with transaction.atomic():
         papers = _papers(admin, own, today)
-        made = _contracts(admin, own, distributor, today) if distributor is not None else 0
+        made = _contracts(admin, own, today)
     documents.documents_sweep(today=today)
     run = grading.grading_run_create(actor=admin, brand=hq)
     results = run.results.count()
