@@ -25,7 +25,7 @@ def applications_to_review(actor: Any) -> Widget | None:
     return Widget(
         title=_("Dealer applications to review"),
         value=count,
-        url=reverse("dealers:dealer_list"),
+        url=reverse("dealers:application_list"),
         order=44,
     )
 
