@@ -53,7 +53,11 @@ def _counts(info: dict[str, str]) -> tuple[int, int, int]:
     with psycopg.connect(**info) as conn:
         return tuple(  # type: ignore[return-value]
             conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]  # noqa: S608
-            for table in (Order._meta.db_table, LedgerEntry._meta.db_table, StockMove._meta.db_table)
+            for table in (
+                Order._meta.db_table,
+                LedgerEntry._meta.db_table,
+                StockMove._meta.db_table,
+            )
         )
 
 

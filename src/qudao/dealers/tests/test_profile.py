@@ -4,6 +4,7 @@ the ordering holds read by the order gate."""
 from decimal import Decimal
 
 import pytest
+from django.conf import settings as django_settings
 from django.urls import reverse
 from django.utils import translation
 
@@ -67,7 +68,7 @@ def test_360_of_another_region_is_not_found(records, net):
 
 
 @pytest.mark.django_db
-def test_360_shows_balances_orders_and_stock(records, net, cat, channel, client, settings):
+def test_360_shows_balances_orders_and_stock(records, net, cat, channel, client):
     w = of.world(net, cat)
     order = of.placed(w)  # 2 bikes at 1800 + a box of pads at 360
     view = selectors.dealer_360(actor=channel, dealer_id=Dealer.objects.get(org=net.dealer1).pk)
@@ -79,7 +80,7 @@ def test_360_shows_balances_orders_and_stock(records, net, cat, channel, client,
     assert view.order_total == Decimal("3960.00")
     assert view.orders == [order]
     client.force_login(channel)
-    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "zh-hans"
+    client.cookies[django_settings.LANGUAGE_COOKIE_NAME] = "zh-hans"
     with translation.override("zh-hans"):
         page = client.get(reverse("dealers:dealer_detail", args=[view.dealer.pk]))
     assert page.status_code == 200
