@@ -23,6 +23,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from qudao.catalog.models import Category
 from qudao.dealers.constants import Stage
 from qudao.dealers.models import Contract, Dealer, GradingRun, Territory
 from qudao.dealers.services import closing, contracts, documents, grading, suspension
@@ -134,6 +135,15 @@ def _run(step: Callable[[], Any]) -> bool:
     return True
 
 
+def _applications() -> int:
+    from qudao.core.errors import DomainError
+
+    try:
+        return seed_applications()
+    except DomainError:  # demo data that does not fit a custom network: leave them out
+        return 0
+
+
 def seed_dealers() -> dict[str, int]:
     hq = Org.objects.filter(kind=OrgKind.HQ).order_by("path").first()
     if hq is None or Contract.objects.exists():
@@ -175,5 +185,128 @@ def seed_dealers() -> dict[str, int]:
         "territories": territories,
         "stages": Dealer.objects.exclude(stage=Stage.ACTIVE).count(),
         "runs": GradingRun.objects.count(),
-        "applications": 0,
+        "applications": _applications(),
     }
+
+
+# (company, legal rep / contact, years, capital, store area, brands, where it stops)
+APPLICANTS: tuple[tuple[Any, ...], ...] = (
+    ("上海新锐电动车行", "周立新", 2, "300000", "80", ["雅迪"], "prospect"),
+    ("上海顺捷车业有限公司", "吴海峰", 8, "1200000", "260", ["爱玛", "台铃"], "prospect"),
+    ("上海乐行电动车商行", "郑晓梅", 4, "600000", "150", ["新日"], "review"),
+    ("上海畅达新能源车业有限公司", "冯建军", 6, "800000", "180", ["小刀"], "question"),
+    ("上海佳骑电动车经营部", "陈小兵", 1, "100000", "45", [], "rejected"),
+    ("上海恒通电动车有限公司", "孙国强", 10, "2000000", "420", ["雅迪", "爱玛"], "approved"),
+    ("上海安骑电动车商行", "李美华", 7, "900000", "220", ["台铃"], "onboarding"),
+)
+# Reviewer scores of the manual criteria (coverage, after-sales, credit standing).
+MANUAL_SCORES = {"coverage": "80", "after_sales": "75", "credit": "85"}
+# The smallest PDF the upload check takes as one: a signed contract's scan in the demo.
+DEMO_PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+def _person(org: Org, role: str) -> Any:
+    from qudao.network.models import Membership
+
+    row = (
+        Membership.objects.filter(org__path__startswith=org.path, role__code=role, is_active=True)
+        .select_related("user")
+        .order_by("org__depth", "pk")
+        .first()
+    )
+    return row.user if row is not None else None
+
+
+def _apply(n: int, row: tuple[Any, ...], where: Org) -> Dealer:
+    from stdnum.cn import uscc
+
+    from qudao.dealers.services import admission
+
+    company, person, years, capital, area, brands, _stop = row
+    body = f"9131011{n:010d}"
+    return admission.application_submit(
+        actor=None,
+        data={
+            "company_name": company,
+            "uscc": body + uscc.calc_check_digit(body),
+            "legal_rep": person,
+            "contact_name": person,
+            "contact_phone": f"1391700{n:04d}",
+            "province": where.province_id,
+            "city": where.city_id,
+            "district": where.district_id,
+            "address": f"{where.address or '人民路'}{100 + n}号",
+            "years_in_business": years,
+            "registered_capital": capital,
+            "store_area": area,
+            "brands_carried": brands,
+            "intended_territory": [where.district_id] if where.district_id else [],
+            "categories": list(
+                Category.objects.filter(depth=1).order_by("path").values_list("pk", flat=True)[:2]
+            ),
+        },
+    )
+
+
+def seed_applications() -> int:
+    """Applications in every state, walked through the admission and onboarding services by
+    the people who do it: the channel manager reviews and takes the last step, the region
+    manager the first; one is approved and one has started onboarding (its contract signed,
+    its org the next step)."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from qudao.dealers.services import admission, onboarding
+
+    hq = Org.objects.filter(kind=OrgKind.HQ).order_by("path").first()
+    distributor = _demo_distributor()
+    if hq is None or distributor is None or Dealer.objects.filter(org__isnull=True).exists():
+        return 0
+    channel, region = _person(hq, "channel_manager"), _person(hq, "region_manager")
+    if channel is None or region is None:
+        return 0
+    made = 0
+    for n, row in enumerate(APPLICANTS, 1):
+        dealer = _apply(n, row, distributor)
+        made += 1
+        stop = row[-1]
+        if stop == "prospect":
+            continue
+        admission.application_review_start(actor=channel, dealer=dealer)
+        admission.application_scores_set(
+            actor=channel,
+            dealer=dealer,
+            scores=[{"criterion": c, "value": v} for c, v in MANUAL_SCORES.items()],
+        )
+        admission.application_parent_set(actor=channel, dealer=dealer, parent_id=distributor.pk)
+        if stop == "review":
+            continue
+        if stop == "question":
+            admission.application_info_request(
+                actor=channel, dealer=dealer, text="请补充门店租赁合同和近一年的销售流水。"
+            )
+            continue
+        if stop == "rejected":
+            admission.application_decide(
+                actor=region,
+                dealer=dealer,
+                step=0,
+                decision="reject",
+                comment="经营年限和门店面积未达到准入要求，区域内已有独家经销商。",
+            )
+            continue
+        admission.application_decide(
+            actor=region, dealer=dealer, step=0, decision="approve", comment="门店位置好，同意"
+        )
+        admission.application_decide(
+            actor=channel, dealer=dealer, step=1, decision="approve", comment="同意准入"
+        )
+        if stop == "approved":
+            continue
+        onboarding.onboarding_start(actor=channel, dealer=dealer)
+        onboarding.onboarding_contract(
+            actor=channel,
+            dealer=dealer,
+            upload=SimpleUploadedFile("经销合同.pdf", DEMO_PDF, "application/pdf"),
+        )
+        # the org is the next item: left to the demo's user (a second seed run adds no org)
+    return made

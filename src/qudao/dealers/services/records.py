@@ -5,17 +5,21 @@ is created (outbox handler on `org.created`); onboarding links its own org itsel
 import secrets
 from collections.abc import Iterable
 
+from django.conf import settings
 from django.db import transaction
+from django.utils import timezone, translation
+from django.utils.translation import gettext_lazy as _
 
 from qudao.core.models import OutboxEvent
 from qudao.core.numbering import next_number
 from qudao.core.outbox import handles
-from qudao.dealers.constants import Stage
-from qudao.dealers.models import Dealer
+from qudao.dealers.constants import ITEMS_BEFORE_ORDERING, ItemCode, Stage
+from qudao.dealers.models import Dealer, OnboardingItem
 from qudao.network.constants import OrgKind, OrgStatus
 from qudao.network.models import Org
 
 DOC_DEALER = "DA"
+NOTE_BEFORE = _("done before the dealer's record was made")
 
 _STAGE_OF_STATUS = {
     OrgStatus.PROSPECT: Stage.ONBOARDING,
@@ -60,7 +64,27 @@ def dealer_records_create(orgs: Iterable[Org]) -> int:
         if o.pk not in have
     ]
     Dealer.objects.bulk_create(rows, batch_size=500)
+    _checklists(list(Dealer.objects.filter(org__in=[r.org for r in rows], stage=Stage.ONBOARDING)))
     return len(rows)
+
+
+def _checklists(dealers: list[Dealer]) -> None:
+    """A prospect org (made before its paperwork is done) is onboarding: its checklist, with
+    the contract and the org already there."""
+    at = timezone.now()
+    with translation.override(settings.LANGUAGE_CODE):  # stored text: the site language
+        note = str(NOTE_BEFORE)
+    OnboardingItem.objects.bulk_create(
+        OnboardingItem(
+            dealer=dealer,
+            code=code,
+            required=code in ITEMS_BEFORE_ORDERING,
+            done_at=at if code in (ItemCode.CONTRACT, ItemCode.ORG) else None,
+            note=note if code in (ItemCode.CONTRACT, ItemCode.ORG) else "",
+        )
+        for dealer in dealers
+        for code in ItemCode.values
+    )
 
 
 @handles("org.created")
