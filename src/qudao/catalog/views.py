@@ -13,6 +13,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from qudao.accounts.constants import MANAGE_PROMOTIONS
 from qudao.catalog import selectors, services
 from qudao.catalog.constants import ProductStatus
 from qudao.catalog.forms import (
@@ -41,6 +42,7 @@ from qudao.core.views import (
     keep_import_errors,
     paginate,
 )
+from qudao.network import scope
 
 SHOWN_ERRORS = 200  # the page lists the first ones; the report has them all
 
@@ -87,6 +89,8 @@ def product_list(request: AuthedRequest) -> HttpResponse:
         "categories": selectors.category_choices(actor=request.user),
         "statuses": ProductStatus.choices,
         "can_manage": selectors.can_manage(request.user),
+        # product sets are the promotion makers' tool: their link only for them
+        "can_sets": scope.has_any(request.user, MANAGE_PROMOTIONS),
     }
     template = (
         "catalog/partials/_product_rows.html" if request.htmx else "catalog/product_list.html"

@@ -53,7 +53,7 @@ class DocumentForm(StyledForm):
         help_text=_("Left blank: the kind's name."),
     )
     number = forms.CharField(label=_("Document number"), required=False, max_length=60)
-    issued_on = forms.DateField(label=_("Issued on"), required=False, widget=DateInput())
+    issued_on = forms.DateField(label=_("Date of issue"), required=False, widget=DateInput())
     expires_on = forms.DateField(
         label=_("Expires on"),
         required=False,

@@ -322,7 +322,7 @@ class Document(models.Model):
     kind = models.CharField(_("kind"), max_length=16, choices=DocumentKind.choices)
     title = models.CharField(_("title"), max_length=100)
     number = models.CharField(_("document number"), max_length=60, blank=True)
-    issued_on = models.DateField(_("issued on"), null=True, blank=True)
+    issued_on = models.DateField(_("date of issue"), null=True, blank=True)
     expires_on = models.DateField(_("expires on"), null=True, blank=True)
     file = models.ForeignKey(
         DealerFile, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -340,7 +340,7 @@ class Document(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        verbose_name = _("document")
+        verbose_name = _("dealer document")
         ordering = ["expires_on", "id"]
         indexes = [models.Index(fields=["kind", "expires_on"])]
         constraints = [

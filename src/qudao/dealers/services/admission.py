@@ -785,7 +785,8 @@ def application_scores_set(
             criterion=criterion,
             defaults={"value": value, "note": note, "scored_by": actor},
         )
-        changes[code] = [str(old.value) if old else None, str(value)]
+        # keyed by the criterion's name: the timeline shows it as people read it
+        changes[criterion.name] = [str(old.value) if old else None, str(value)]
     before = dealer.score
     total = _scorecard_refresh(dealer, criteria)
     if changes or before != total:
@@ -953,7 +954,10 @@ def application_decide(
         actor=actor,
         action="dealer.step_approved",
         instance=dealer,
-        changes={"approval_step": [current, dealer.approval_step], "role": [None, role]},
+        changes={
+            "approval_step": [current, dealer.approval_step],
+            "role": [None, role_label(role)],
+        },
     )
     event_record(
         "dealer.step_approved",

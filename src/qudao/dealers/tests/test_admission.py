@@ -493,7 +493,7 @@ def test_the_scorecard_adds_up_to_the_exact_total(routed, cats, channel):
     assert (credit.value, credit.note, credit.scored_by_id) == (D("90.00"), "征信良好", channel.pk)
     audit = AuditEvent.objects.filter(action="dealer.scored").get()
     assert audit.changes["score"] == [None, "83.27"]
-    assert audit.changes["coverage"] == [None, "66.67"]
+    assert audit.changes["网络覆盖"] == [None, "66.67"]
     detail = selectors.application_detail(actor=channel, application_id=dealer.pk)
     assert (detail.total, detail.pass_mark, detail.passes) == (D("83.27"), D("60.00"), True)
 

@@ -56,7 +56,7 @@ def dealer_list(request: AuthedRequest) -> HttpResponse:
 
 # The pages of the other parts a dealer's 360° page links to: (label, url name).
 PART_PAGES = (
-    (_("Onboarding"), "dealers:onboarding", (Stage.APPROVED, Stage.ONBOARDING)),
+    (_("Onboarding checklist"), "dealers:onboarding", (Stage.APPROVED, Stage.ONBOARDING)),
     (_("Documents"), "dealers:dealer_documents", None),
     (_("Contracts"), "dealers:dealer_contracts", None),
     (_("Suspend or reinstate"), "dealers:dealer_status", (Stage.ACTIVE, Stage.SUSPENDED)),
