@@ -242,9 +242,11 @@ def return_out_post(
     lines: Sequence[LineInput],
     doc: Doc,
     to_warehouse: Warehouse,
+    reserved_doc: Doc | None = None,
 ) -> Transit:
     """A buyer sends goods back to its seller's warehouse (an approved return); they arrive
-    with `receipt_post` as returned goods."""
+    with `receipt_post` as returned goods. With `reserved_doc`, what the return held since
+    it was requested is used up."""
     require_doc(doc)
     clean = merge_by_sku(clean_lines(lines))
     sent = _send(
@@ -255,6 +257,7 @@ def return_out_post(
         kind=TransitKind.RETURN,
         move_kind=MoveKind.RETURN_OUT,
         doc=doc,
+        reserved_doc=reserved_doc,
     )
     assert sent.transit is not None
     _record_send("return.sent", sent, warehouse, clean, actor=actor, doc=doc)

@@ -228,6 +228,7 @@ def return_request(
             for serial in serials
         ]
     )
+    _hold(actor, ret, order)
     record(
         actor=actor,
         action="return.requested",
@@ -243,6 +244,22 @@ def return_request(
         payload=_payload(ret),
     )
     return ret
+
+
+def _hold(actor: Any, ret: ReturnRequest, order: Order) -> None:
+    """The goods to send back are held in the buyer's warehouse from the request on (its
+    frame numbers with them), so that they cannot be shipped or sold elsewhere meanwhile;
+    refused (`insufficient_stock`, `serials_rejected`) when they are no longer there. A
+    buyer without a warehouse holds nothing: the seller takes the goods back directly."""
+    source = warehouse_default_for(org=order.buyer)
+    if source is not None:
+        inventory.stock_reserve(
+            actor=actor, warehouse=source, lines=_stock_lines(ret), doc=_doc(ret)
+        )
+
+
+def _unhold(actor: Any, ret: ReturnRequest) -> None:
+    inventory.stock_release(actor=actor, doc=_doc(ret))
 
 
 def _payload(ret: ReturnRequest, **extra: Any) -> dict[str, Any]:
@@ -403,6 +420,7 @@ def return_reject(*, actor: Any, ret: ReturnRequest, comment: str) -> ReturnRequ
         text,
     )
     ret.save(update_fields=["status", "decided_by", "decided_at", "decision_comment"])
+    _unhold(actor, ret)
     ret.order = order
     _move(
         actor,
@@ -433,6 +451,7 @@ def return_cancel(*, actor: Any, ret: ReturnRequest, reason: str = "") -> Return
     before = ret.status
     ret.status = ReturnStatus.CANCELLED
     ret.save(update_fields=["status"])
+    _unhold(actor, ret)
     ret.order = order
     _move(
         actor,
@@ -474,6 +493,7 @@ def return_send(*, actor: Any, ret: ReturnRequest, note: str = "") -> ReturnRequ
         lines=_stock_lines(ret),
         doc=_doc(ret),
         to_warehouse=ret.warehouse,
+        reserved_doc=_doc(ret),
     )
     before, ret.status, ret.sent_at = ret.status, ReturnStatus.SENT, timezone.now()
     ret.save(update_fields=["status", "sent_at", "transit"])

@@ -242,3 +242,45 @@ def test_each_step_of_a_return_tells_the_other_side(
     assert "return.shipped" in clerk
     title = Notification.objects.get(user=w.buyer, topic="return.completed").title
     assert ret.number in title
+
+
+def test_a_requested_return_holds_its_units_until_sent_or_withdrawn(w, delivered):
+    """The bike to send back is held from the request on: it cannot be sold to a consumer
+    meanwhile (so the return's send cannot fail later); withdrawing the return frees it."""
+    from django.utils import timezone
+
+    from qudao.inventory import services as inventory
+    from qudao.inventory.models import Stock
+
+    ret = _request(w, delivered, [(delivered.grey.pk, 1, "GRY000001")])
+    unit = Serial.objects.get(serial="GRY000001")
+    stock = Stock.objects.get(warehouse=w.buyer_wh, sku=w.grey)
+    assert (unit.status, stock.on_hand, stock.reserved) == ("reserved", 2, 1)
+    sale = inventory.SellOutRow(
+        sold_on=timezone.localdate(), sku=w.grey, qty=1, serials=("GRY000001",)
+    )
+    with pytest.raises(ValidationFailed):
+        inventory.sellout_record(actor=w.buyer, org=w.net.dealer1, rows=[sale])
+    assert Serial.objects.get(serial="GRY000001").status == "reserved"  # nothing written
+
+    services.return_cancel(actor=w.buyer, ret=ret, reason="不退了")
+    unit.refresh_from_db()
+    stock.refresh_from_db()
+    assert (unit.status, stock.reserved) == ("in_stock", 0)
+    inventory.sellout_record(actor=w.buyer, org=w.net.dealer1, rows=[sale])
+    assert Serial.objects.get(serial="GRY000001").status == "sold"
+
+
+def test_a_return_of_units_no_longer_there_is_refused(w, delivered):
+    from django.utils import timezone
+
+    from qudao.inventory import services as inventory
+
+    sale = inventory.SellOutRow(
+        sold_on=timezone.localdate(), sku=w.grey, qty=1, serials=("GRY000002",)
+    )
+    inventory.sellout_record(actor=w.buyer, org=w.net.dealer1, rows=[sale])
+    with pytest.raises(ValidationFailed) as err:
+        _request(w, delivered, [(delivered.grey.pk, 1, "GRY000002")])
+    assert err.value.code == "serials_rejected"
+    assert not delivered.returns.exists()
