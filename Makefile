@@ -9,7 +9,7 @@ BENCH ?=
 VAR := $(or $(QUDAO_VAR_DIR),var)
 export PYTHONUNBUFFERED := 1
 
-.PHONY: setup run test lint bench seed venv deps assets static clean
+.PHONY: setup run test lint bench load faults seed venv deps assets static clean
 
 venv: $(BIN)/python
 $(BIN)/python:
@@ -67,6 +67,14 @@ test: static lint
 
 bench: static
 	$(BIN)/python -m bench $(BENCH)
+
+# On demand, PostgreSQL only (DATABASE_URL): the backbone under load, then under faults
+# (docs/reliability.md). LOAD_SECONDS, LOAD_USERS tune the load run.
+load: static
+	$(BIN)/python -m bench.load
+
+faults: static
+	$(BIN)/python -m bench.faults
 
 clean:
 	rm -rf $(VAR)/static $(VAR)/vendor

@@ -3,6 +3,7 @@ tasks inline after commit, a secret key generated into var/ on first use."""
 
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -51,6 +52,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "ninja",  # serves the API docs (Swagger UI) from static files, not a CDN
     "treebeard",
+    "axes",  # login lockout (qudao.accounts.lockout)
     "qudao.core",
     "qudao.accounts",
     "qudao.network",
@@ -70,6 +72,7 @@ MIDDLEWARE = [
     "qudao.core.middleware.RequestIdMiddleware",
     "qudao.core.middleware.PayloadLimitMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "qudao.accounts.middleware.SessionExpiryMiddleware",
     "qudao.core.middleware.ChineseFirstLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -79,6 +82,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # last: turns a login refused for a locked-out username + address into the lockout page
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "qudao.urls"
@@ -105,6 +110,7 @@ DATABASES = {
     "default": dj_database_url.parse(
         os.environ.get("DATABASE_URL") or f"sqlite:///{VAR_DIR / 'qudao.sqlite3'}",
         conn_max_age=int(os.environ.get("CONN_MAX_AGE", "0")),
+        conn_health_checks=True,  # a connection the database dropped is reopened, not reused
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
@@ -117,14 +123,21 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
-AUTHENTICATION_BACKENDS = ["qudao.accounts.backends.UsernameOrMobileBackend"]
+AUTHENTICATION_BACKENDS = [
+    # first: refuses a locked-out username + address before any password is checked
+    "qudao.accounts.backends.LockoutBackend",
+    "qudao.accounts.backends.UsernameOrMobileBackend",
+]
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "core:home"
 LOGOUT_REDIRECT_URL = "accounts:login"
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": int(os.environ.get("QUDAO_PASSWORD_MIN_LENGTH") or 10)},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
@@ -162,8 +175,11 @@ STORAGES = {
 }
 WHITENOISE_MANIFEST_STRICT = False
 
-# Oversize payloads are refused before they reach a view (core.middleware).
+# Oversize payloads are refused before they reach a view (core.middleware): other bodies
+# above DATA_UPLOAD_MAX_MEMORY_SIZE, multipart uploads (files) above QUDAO_MAX_UPLOAD_BYTES.
+# Each upload is then checked by its service (type from its first bytes, size per file).
 DATA_UPLOAD_MAX_MEMORY_SIZE = int(os.environ.get("QUDAO_MAX_BODY_BYTES") or 1_048_576)
+MAX_UPLOAD_BYTES = int(os.environ.get("QUDAO_MAX_UPLOAD_BYTES") or 64 * 1_048_576)
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "qudao@localhost")
@@ -205,12 +221,31 @@ CACHES = {
     else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "qudao"}
 }
 # Behind a reverse proxy, the META key holding the client address (e.g. HTTP_X_REAL_IP) for
-# per-address limits; by default REMOTE_ADDR.
+# per-address limits (the application form, the login lockout); by default REMOTE_ADDR.
 if os.environ.get("QUDAO_CLIENT_IP_HEADER"):
     RATELIMIT_IP_META_KEY = os.environ["QUDAO_CLIENT_IP_HEADER"]
 
+# Login lockout (django-axes, see qudao.accounts.lockout): after QUDAO_LOGIN_FAILURE_LIMIT
+# failed logins in a row for one username (or its mobile number) from one address, that pair
+# is refused for QUDAO_LOGIN_LOCKOUT_MINUTES, counted from the last failure; a success resets
+# the count. Attempts during the lockout do not extend it (the page can say when it ends).
+AXES_FAILURE_LIMIT = int(os.environ.get("QUDAO_LOGIN_FAILURE_LIMIT") or 5)
+AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("QUDAO_LOGIN_LOCKOUT_MINUTES") or 15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_HANDLER = "qudao.accounts.lockout.AuditedAxesHandler"
+AXES_USERNAME_CALLABLE = "qudao.accounts.lockout.login_key"
+AXES_CLIENT_IP_CALLABLE = "qudao.accounts.lockout.client_ip"
+AXES_LOCKOUT_CALLABLE = "qudao.accounts.lockout.lockout_response"
+AXES_DISABLE_ACCESS_LOG = True  # logins and logouts are in accounts.AuthEvent
+AXES_VERBOSE = False
+
 SESSION_COOKIE_HTTPONLY = True
+# A login lasts at most QUDAO_SESSION_SECONDS, and ends sooner after QUDAO_SESSION_IDLE_SECONDS
+# without a request (0: no idle limit); accounts.middleware.SessionExpiryMiddleware.
 SESSION_COOKIE_AGE = int(os.environ.get("QUDAO_SESSION_SECONDS") or 60 * 60 * 12)
+SESSION_IDLE_SECONDS = int(os.environ.get("QUDAO_SESSION_IDLE_SECONDS") or 60 * 60 * 2)
 # Behind HTTPS (production): QUDAO_HTTPS=1 turns on secure cookies, HSTS, the redirect to
 # https and trusts the proxy's X-Forwarded-Proto; `qudao check --deploy` is then clean.
 HTTPS = env_bool("QUDAO_HTTPS")

@@ -1,6 +1,7 @@
 """Roles of DESIGN.md §1 and what each may do. Roles are rows (see migration 0002); this is
 the definition they are created and kept in sync from."""
 
+from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 VIEW_NETWORK = "network.view_org"
@@ -155,3 +156,14 @@ ROLES: dict[str, tuple[object, tuple[str, ...], tuple[str, ...]]] = {
 }
 
 API_TOKEN_PREFIX = "qd_"  # noqa: S105  (a marker, not a secret)
+
+
+class AuthEventKind(models.TextChoices):
+    """What happened at the door (accounts.AuthEvent)."""
+
+    LOGIN = "login", _("logged in")
+    LOGOUT = "logout", _("logged out")
+    FAILED = "login_failed", _("login failed")
+    LOCKED_OUT = "locked_out", _("login failed, locked out")  # the failure that locked
+    REFUSED = "login_refused", _("login refused while locked out")  # password not checked
+    SESSION_EXPIRED = "session_expired", _("session expired")

@@ -2,7 +2,7 @@ from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from qudao.accounts.constants import ROLES
+from qudao.accounts.constants import ROLES, AuthEventKind
 
 
 class User(AbstractUser):
@@ -55,3 +55,39 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix}…)"
+
+
+class AuthEvent(models.Model):
+    """A login, logout, failed or refused login, or an expired session: the security log.
+
+    Kept apart from core.AuditEvent, the trail of business changes: these rows are many, need
+    no object, and are read by who and from where rather than on an object's timeline."""
+
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    kind = models.CharField(_("event"), max_length=16, choices=AuthEventKind.choices)
+    user = models.ForeignKey(
+        User,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("user"),
+    )
+    # what was typed (a username or a mobile number), also when it matches nobody
+    login = models.CharField(_("login"), max_length=150, blank=True)
+    ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    user_agent = models.CharField(max_length=255, blank=True)
+    request_id = models.CharField(max_length=64, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("login event")
+        indexes = [models.Index(fields=["user", "-created_at"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(kind__in=AuthEventKind.values), name="auth_event_kind_valid"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.login}"

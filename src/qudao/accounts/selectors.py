@@ -1,4 +1,4 @@
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from qudao.accounts.models import ApiToken, Role, User
 
@@ -13,3 +13,11 @@ def role_list() -> QuerySet[Role]:
 
 def role_get(*, code: str) -> Role | None:
     return Role.objects.filter(code=code).first()
+
+
+def user_for_login(*, login: str) -> User | None:
+    """The user a login form's "username or mobile" names (the oldest, should both match)."""
+    login = login.strip()
+    if not login:
+        return None
+    return User.objects.filter(Q(username=login) | Q(mobile=login)).order_by("id").first()

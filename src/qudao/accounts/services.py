@@ -1,15 +1,18 @@
-"""Writes of accounts: users and API tokens."""
+"""Writes of accounts: users, passwords, API tokens and the login log."""
 
 import hashlib
 import secrets
 from typing import Any
 
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from qudao.accounts.constants import API_TOKEN_PREFIX
-from qudao.accounts.models import ApiToken, Role, User
+from qudao.accounts.constants import API_TOKEN_PREFIX, AuthEventKind
+from qudao.accounts.models import ApiToken, AuthEvent, Role, User
+from qudao.core.context import request_id_var
 from qudao.core.errors import Conflict, NotFound, ValidationFailed
 from qudao.core.services import audit_record
 
@@ -28,7 +31,8 @@ def user_create(
     mobile: str | None = None,
     email: str = "",
 ) -> User:
-    """Create a login. Username and mobile are unique; a missing password means unusable."""
+    """Create a login. Username and mobile are unique; a password must pass the policy
+    (AUTH_PASSWORD_VALIDATORS: `password_too_weak`); a missing one means unusable."""
     username = username.strip()
     if not username:
         raise ValidationFailed(fields={"username": [str(_("This field is required."))]})
@@ -42,6 +46,7 @@ def user_create(
         )
     user = User(username=username, display_name=display_name, mobile=mobile or None, email=email)
     if password:
+        password_policy_check(password=password, user=user)
         user.set_password(password)
     else:
         user.set_unusable_password()
@@ -50,6 +55,49 @@ def user_create(
         actor=actor, action="user.created", instance=user, changes={"username": [None, username]}
     )
     return user
+
+
+def password_policy_check(*, password: str, user: User) -> None:
+    """The password policy (settings.AUTH_PASSWORD_VALIDATORS: at least 10 characters by
+    default, not like the user's name, not a common password, not all digits). Refused with
+    `password_too_weak` and the validators' messages on the password field."""
+    try:
+        validate_password(password, user=user)
+    except DjangoValidationError as exc:
+        raise ValidationFailed(
+            " ".join(exc.messages), code="password_too_weak", fields={"password": exc.messages}
+        ) from exc
+
+
+@transaction.atomic
+def user_password_change(*, actor: User, password: str) -> User:
+    """Set the actor's own new password, which must pass the policy (the caller has checked
+    the old one). The audit row records that it changed, never a value. The user's other
+    sessions end: Django ties each to the password hash."""
+    password_policy_check(password=password, user=actor)
+    actor.set_password(password)
+    actor.save(update_fields=["password"])
+    audit_record(actor=actor, action="user.password_changed", instance=actor)
+    return actor
+
+
+def auth_event_record(
+    *,
+    kind: str,
+    user: User | None,
+    login: str = "",
+    ip_address: str | None = None,
+    user_agent: str = "",
+) -> AuthEvent:
+    """One row of the login log (logins, logouts, failures, lockouts, expired sessions)."""
+    return AuthEvent.objects.create(
+        kind=AuthEventKind(kind),
+        user=user,
+        login=(login or (user.username if user else ""))[:150],
+        ip_address=ip_address or None,
+        user_agent=user_agent[:255],
+        request_id=request_id_var.get(),
+    )
 
 
 @transaction.atomic

@@ -66,3 +66,15 @@ class InvalidTransition(Conflict):
 def check_transition(pipeline: dict[str, set[str]], current: str, target: str) -> None:
     if target not in pipeline.get(current, set()):
         raise InvalidTransition(current=current, target=target)
+
+
+class ServiceUnavailable(DomainError):
+    """The database cannot be reached (stopped, restarting, failing over): nothing was
+    written, and the same request can be sent again in a moment."""
+
+    code = "service_unavailable"
+    status = 503
+    default_message = _(
+        "The service is briefly unavailable: its database cannot be reached. "
+        "Nothing was saved; please try again in a moment."
+    )

@@ -42,18 +42,23 @@ class PayloadTooLarge(DomainError):
 
 
 class PayloadLimitMiddleware:
-    """Refuse oversize bodies up front with the standard error, before any view reads them."""
+    """Refuse oversize bodies up front with the standard error, before any view reads them:
+    uploads (multipart) above MAX_UPLOAD_BYTES, which bounds what reaches the disk before a
+    service checks each file, other bodies above DATA_UPLOAD_MAX_MEMORY_SIZE."""
 
     def __init__(self, get_response: Middleware) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        if (request.content_type or "").startswith("multipart/"):
+            limit = settings.MAX_UPLOAD_BYTES
+        else:
+            limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
         try:
             length = int(request.META.get("CONTENT_LENGTH") or 0)
         except ValueError:
             length = 0
-        if limit and length > limit and not (request.content_type or "").startswith("multipart/"):
+        if limit and length > limit:
             return error_response(PayloadTooLarge(limit=limit))
         return self.get_response(request)
 

@@ -1,3 +1,4 @@
+import sys
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
@@ -5,14 +6,16 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.db import InterfaceError, OperationalError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from qudao.core import selectors, services
 from qudao.core.dashboard import widgets_for
-from qudao.core.errors import DomainError, NotFound
+from qudao.core.errors import DomainError, NotFound, ServiceUnavailable
 from qudao.core.errors import PermissionDenied as DomainPermissionDenied
+from qudao.core.http import error_response
 from qudao.core.spreadsheet import XLSX, CellError, error_report
 
 T = TypeVar("T")
@@ -131,5 +134,23 @@ def permission_denied(request: HttpRequest, exception: Exception | None = None) 
     return render(request, "errors/403.html", status=403)
 
 
+RETRY_AFTER_S = 5
+
+
 def server_error(request: HttpRequest) -> HttpResponse:
+    """An unhandled exception. The database out of reach (its connection refused or lost) is
+    no bug of ours: 503 with a clear message, in the API's error shape on /api/, in plain
+    text on pages — rendering the page template could need the database that is down."""
+    if isinstance(sys.exc_info()[1], OperationalError | InterfaceError):
+        return database_unavailable(request)
     return render(request, "errors/500.html", status=500)
+
+
+def database_unavailable(request: HttpRequest) -> HttpResponse:
+    error = ServiceUnavailable()
+    if request.path.startswith("/api/"):
+        response: HttpResponse = error_response(error)
+    else:
+        response = HttpResponse(error.message, status=503, content_type="text/plain; charset=utf-8")
+    response["Retry-After"] = str(RETRY_AFTER_S)
+    return response

@@ -6,6 +6,8 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from qudao.core.errors import ValidationFailed
+from qudao.core.files import document_kind
 from qudao.core.forms import StyledForm
 from qudao.finance.constants import (
     ADJUSTABLE_ACCOUNTS,
@@ -18,14 +20,6 @@ from qudao.finance.constants import (
 from qudao.network.models import Org
 
 BLANK = [("", "—")]
-MAX_SLIP_BYTES = 5 * 1024 * 1024
-# A slip is a photo or a scan: the extension must match the file's first bytes.
-SLIP_SIGNATURES = {
-    "jpg": b"\xff\xd8\xff",
-    "jpeg": b"\xff\xd8\xff",
-    "png": b"\x89PNG\r\n\x1a\n",
-    "pdf": b"%PDF-",
-}
 ALLOCATE_OLDEST, ALLOCATE_PREPAID, ALLOCATE_MANUAL = "oldest", "prepaid", "manual"
 
 
@@ -158,17 +152,12 @@ class SlipForm(StyledForm):
         return day
 
     def clean_slip(self) -> Any:
+        """The service's check (real type from the first bytes, size), early on the form."""
         upload = self.cleaned_data["slip"]
-        name = str(upload.name or "")
-        ext = name.rsplit(".", 1)[-1].lower() if "." in name else ""
-        head = upload.read(16)
-        upload.seek(0)
-        if ext not in SLIP_SIGNATURES or not head.startswith(SLIP_SIGNATURES[ext]):
-            raise forms.ValidationError(_("Upload a JPG, PNG or PDF file."))
-        if upload.size > MAX_SLIP_BYTES:
-            raise forms.ValidationError(
-                _("The file is larger than %(mb)s MB."), params={"mb": MAX_SLIP_BYTES >> 20}
-            )
+        try:
+            document_kind(upload, field="slip")
+        except ValidationFailed as exc:
+            raise forms.ValidationError(exc.message) from exc
         return upload
 
 

@@ -5,6 +5,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
+from qudao.core.files import private_storage
 from qudao.core.money import MoneyField
 from qudao.finance.constants import (
     Account,
@@ -212,7 +213,10 @@ class Payment(models.Model):
     status = models.CharField(
         _("status"), max_length=12, choices=PaymentStatus.choices, default=PaymentStatus.CONFIRMED
     )
-    slip = models.FileField(_("transfer slip"), upload_to="finance/slips/", blank=True)
+    # a financial document: private storage, served only to both sides of the position
+    slip = models.FileField(
+        _("transfer slip"), upload_to="finance/slips/", storage=private_storage, blank=True
+    )
     note = models.CharField(_("note"), max_length=200, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"

@@ -358,16 +358,17 @@ def payment_reject(request: AuthedRequest, position_id: int, payment_id: int) ->
 
 @login_required
 def payment_slip(request: AuthedRequest, position_id: int, payment_id: int) -> FileResponse:
-    """The slip file, for both sides of the position (media is not served publicly)."""
+    """The slip file, for both sides of the position only: it lives in private storage,
+    which has no URL. Named after the payment; its type was checked from its content."""
     position = call_or_404(position_for_finance, actor=request.user, position_id=position_id)
     payment = _payment_or_404(position, payment_id)
     if not payment.slip:
         raise Http404
-    name = PurePath(payment.slip.name).name
+    suffix = PurePath(payment.slip.name).suffix.lower()
     response = FileResponse(
         payment.slip.open("rb"),
-        filename=name,
-        content_type=mimetypes.guess_type(name)[0] or "application/octet-stream",
+        filename=f"{payment.number}{suffix}",
+        content_type=mimetypes.guess_type(f"slip{suffix}")[0] or "application/octet-stream",
     )
     response["X-Content-Type-Options"] = "nosniff"
     return response

@@ -2,6 +2,7 @@ from django.contrib import admin
 from treebeard.admin import TreeAdmin
 from treebeard.forms import movenodeform_factory
 
+from qudao.core.admin import AuditedAdminMixin
 from qudao.network.models import Division, Membership, Org, SupplyLink
 
 
@@ -20,9 +21,11 @@ class SupplyLinkAdmin(admin.ModelAdmin):
 
 
 @admin.register(Membership)
-class MembershipAdmin(admin.ModelAdmin):
+class MembershipAdmin(AuditedAdminMixin, admin.ModelAdmin):
     list_display = ("user", "org", "role", "is_active")
     raw_id_fields = ("user", "org")
+    audit_prefix = "membership"
+    audit_fields = ("user", "org", "role", "is_active")
 
 
 @admin.register(Division)

@@ -107,7 +107,6 @@ class MemberForm(ChoicesForm):
     mobile = forms.CharField(label=_("New user: mobile"), max_length=20, required=False)
     password = forms.CharField(
         label=_("New user: password"),
-        min_length=8,
         max_length=128,
         required=False,
         widget=forms.PasswordInput,

@@ -94,7 +94,8 @@ class NewUserIn(InputSchema):
     display_name: str = Field("", max_length=60)
     mobile: str | None = Field(None, max_length=20)
     email: str = Field("", max_length=254)
-    password: str | None = Field(None, min_length=8, max_length=128)
+    # the password policy (settings.AUTH_PASSWORD_VALIDATORS) is the service's to check
+    password: str | None = Field(None, max_length=128)
 
 
 class MembershipOut(Schema):

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from qudao.accounts.constants import VIEW_FINANCE
 from qudao.core.errors import NotFound, PermissionDenied, ValidationFailed, check_transition
+from qudao.core.files import document_kind, random_name
 from qudao.core.numbering import next_gapless_number, next_number
 from qudao.core.services import audit_record
 from qudao.finance.constants import (
@@ -220,10 +221,13 @@ def payment_submit_slip(
     slip: Any = None,
 ) -> Payment:
     """The buyer's own people report a bank transfer (with its slip); the seller's finance
-    confirms or rejects it. Someone above both sides (a region manager) only reads."""
+    confirms or rejects it. Someone above both sides (a region manager) only reads. The slip
+    must be a JPG, PNG or PDF by its content, at most 5 MB (`file_type_not_allowed`,
+    `file_too_large`); it is kept in private storage under a random name."""
     scope.require(actor, VIEW_FINANCE, position.buyer)
     if scope.can(actor, VIEW_FINANCE, position.seller):
         raise PermissionDenied(_("The seller's side records payments directly."))
+    slip_kind = document_kind(slip, field="slip") if slip is not None else None
     value = _amount(amount)
     if received_on > timezone.localdate():
         raise ValidationFailed(
@@ -240,8 +244,8 @@ def payment_submit_slip(
         status=PaymentStatus.PENDING,
         created_by=actor,
     )
-    if slip is not None:
-        payment.slip.save(slip.name, slip, save=True)
+    if slip is not None and slip_kind is not None:
+        payment.slip.save(random_name(slip_kind), slip, save=True)
     audit_record(
         actor=actor,
         action="payment.submitted",

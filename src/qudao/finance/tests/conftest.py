@@ -3,11 +3,23 @@
 from datetime import timedelta
 
 import pytest
+from django.core.files.storage import FileSystemStorage
 
 from qudao.finance import services
-from qudao.finance.models import LedgerEntry, Position
+from qudao.finance.models import LedgerEntry, Payment, Position
 from qudao.finance.tests.helpers import at, backdate, last_month
 from qudao.network.tests import factories as f
+
+
+@pytest.fixture
+def slip_dir(tmp_path, monkeypatch, settings):  # type: ignore[no-untyped-def]
+    """Transfer slips go to a private folder of the test's own (public media elsewhere)."""
+    root = tmp_path / "private"
+    settings.MEDIA_ROOT = tmp_path / "media"
+    monkeypatch.setattr(
+        Payment._meta.get_field("slip"), "storage", FileSystemStorage(location=root)
+    )
+    return root
 
 
 @pytest.fixture

@@ -350,8 +350,7 @@ def test_dealer_does_not_see_another_dealers_position(client, net, seeded):
     assert "宁波飞跃" not in client.get("/finance/").content.decode()
 
 
-def test_buyer_uploads_a_slip_and_finance_confirms_it(client, net, seeded, settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path
+def test_buyer_uploads_a_slip_and_finance_confirms_it(client, net, seeded, slip_dir):
     client.force_login(net.dealer1_admin)
     url = f"/finance/positions/{seeded.position.pk}/slips/"
     today = str(timezone.localdate())
@@ -379,6 +378,7 @@ def test_buyer_uploads_a_slip_and_finance_confirms_it(client, net, seeded, setti
     slip = client.get(f"/finance/positions/{seeded.position.pk}/payments/{payment.pk}/slip/")
     assert slip.status_code == 200
     assert slip["Content-Type"] == "image/png"
+    assert slip["Content-Disposition"] == f'inline; filename="{payment.number}.png"'
     assert b"".join(slip.streaming_content) == PNG
     confirmed = client.post(
         f"/finance/positions/{seeded.position.pk}/payments/{payment.pk}/confirm/"
