@@ -3,10 +3,13 @@
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
+from django.utils.datastructures import MultiValueDict
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.openapi.schema import OpenAPISchema
+from ninja.parser import Parser
 from ninja.security import HttpBearer, SessionAuth
 
 from qudao.core.errors import DomainError, NotFound
@@ -20,12 +23,86 @@ class BearerToken(HttpBearer):
         return request.user if getattr(request, "token_auth", False) else None
 
 
-api = NinjaAPI(
+# The one error shape, documented on every operation for every client error (4XX): clients
+# generated from the schema know it, and tests/test_api_fuzz.py holds the answers to it.
+ERROR_SCHEMA: dict[str, Any] = {
+    "title": "Error",
+    "type": "object",
+    "required": ["error"],
+    "properties": {
+        "error": {
+            "type": "object",
+            "required": ["code", "message", "fields"],
+            "properties": {
+                "code": {"type": "string", "description": "Stable, for programs."},
+                "message": {"type": "string", "description": "Translated, for people."},
+                "fields": {
+                    "type": "object",
+                    "description": "Field name → its problems (messages).",
+                },
+            },
+        }
+    },
+}
+ERROR_RESPONSE = {
+    "description": "Refused: the error code says why.",
+    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+}
+
+
+class QudaoAPI(NinjaAPI):
+    def get_openapi_schema(
+        self, *, path_prefix: str | None = None, path_params: dict[str, Any] | None = None
+    ) -> OpenAPISchema:
+        schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        schema.setdefault("components", {}).setdefault("schemas", {})["Error"] = ERROR_SCHEMA
+        for methods in schema["paths"].values():
+            for operation in methods.values():
+                operation["responses"].setdefault("4XX", ERROR_RESPONSE)
+        return schema
+
+
+def _nul_errors(value: Any, loc: tuple[Any, ...]) -> list[dict[str, Any]]:
+    if isinstance(value, str):
+        return [{"loc": loc, "type": "null_character", "msg": "NUL"}] if "\x00" in value else []
+    if isinstance(value, dict):
+        items: Any = value.items()
+    elif isinstance(value, list):
+        items = enumerate(value)
+    else:
+        return []
+    errors = []
+    for key, item in items:
+        errors += _nul_errors(key, loc) + _nul_errors(item, (*loc, key))
+    return errors
+
+
+class NulRefusingParser(Parser):
+    """Text with a NUL character is invalid input (422 naming the field): no column can hold
+    it, and PostgreSQL refuses it even in a WHERE clause, which made it a server error."""
+
+    def parse_body(self, request: HttpRequest) -> Any:
+        data = super().parse_body(request)
+        if errors := _nul_errors(data, ("body",)):
+            raise ValidationError(errors)  # ninja answers 400 with it as the cause: see below
+        return data
+
+    def parse_querydict(
+        self, data: MultiValueDict, list_fields: list[str], request: HttpRequest
+    ) -> dict[str, Any]:
+        result = super().parse_querydict(data, list_fields, request)
+        if errors := _nul_errors(result, ()):
+            raise ValidationError(errors)
+        return result
+
+
+api = QudaoAPI(
     title="Qudao API",
     version="1",
     description='Dealer management system API. Errors: {"error": {code, message, fields}}.',
     urls_namespace="api",
     auth=[BearerToken(), SessionAuth()],
+    parser=NulRefusingParser(),
 )
 
 FIELD_MESSAGES = {
@@ -40,6 +117,8 @@ FIELD_MESSAGES = {
     "literal_error": gettext_lazy("Choose one of the allowed values."),
     "greater_than_equal": gettext_lazy("Too small."),
     "less_than_equal": gettext_lazy("Too large."),
+    "null_character": gettext_lazy("Null characters are not allowed."),
+    "datetime_range": gettext_lazy("Enter a date and time between the years 1 and 9999."),
 }
 
 
@@ -83,6 +162,8 @@ HTTP_CODES = {
 
 @api.exception_handler(HttpError)
 def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    if isinstance(exc.__cause__, ValidationError):  # a body that parsed but is not valid
+        return on_validation_error(request, exc.__cause__)
     code, message = HTTP_CODES.get(exc.status_code, ("error", str(exc)))
     return error_response(DomainError(message, code=code), exc.status_code)
 

@@ -5,7 +5,7 @@ promotions). Each handler finds its objects through the selectors and calls one 
 from typing import Any
 
 from ninja import Query, Router, Status
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 
 from qudao.catalog import selectors, services
 from qudao.catalog.models import Category, Product, ProductSet, Sku
@@ -28,6 +28,7 @@ from qudao.catalog.schemas import (
     SkuOut,
     SkuUpdateIn,
 )
+from qudao.core.pagination import PageNumberPagination
 from qudao.core.types import ApiRequest
 from qudao.network.selectors import org_get
 

@@ -4,7 +4,7 @@ from typing import Any
 from ninja import Field, Schema
 
 from qudao.catalog.constants import MAX_PRODUCT_SET_ITEMS, PRODUCT_SET_NAME_LENGTH, ProductStatus
-from qudao.core.schemas import InputSchema
+from qudao.core.schemas import Id, InputSchema, Int32
 
 # --- categories ----------------------------------------------------------------------------
 
@@ -20,7 +20,7 @@ class CategoryOut(Schema):
 class CategoryCreateIn(InputSchema):
     code: str = Field(min_length=1, max_length=32)
     name: str = Field(min_length=1, max_length=60)
-    parent_id: int | None = None
+    parent_id: Id | None = None
 
 
 # --- SKUs ----------------------------------------------------------------------------------
@@ -71,13 +71,13 @@ class SkuDetailOut(SkuOut):
 
 class SkuFilters(Schema):
     q: str = ""
-    category: int | None = None
+    category: Id | None = None
     status: ProductStatus | None = None
-    product: int | None = None
+    product: Id | None = None
 
 
 class SkuCreateIn(InputSchema):
-    product_id: int
+    product_id: Id
     code: str = Field(min_length=1, max_length=40)
     name: str = Field(min_length=1, max_length=160)
     attributes: dict[str, str] = Field(default_factory=dict)
@@ -85,8 +85,8 @@ class SkuCreateIn(InputSchema):
     base_unit: str = Field("件", max_length=8)
     status: ProductStatus = ProductStatus.DRAFT
     serial_tracked: bool = False
-    warranty_months: int = 0
-    order_multiple: int = 1
+    warranty_months: Int32 = 0
+    order_multiple: Int32 = 1
 
 
 class SkuUpdateIn(InputSchema):
@@ -97,8 +97,8 @@ class SkuUpdateIn(InputSchema):
     base_unit: str | None = Field(None, max_length=8)
     status: ProductStatus | None = None
     serial_tracked: bool | None = None
-    warranty_months: int | None = None
-    order_multiple: int | None = None
+    warranty_months: Int32 | None = None
+    order_multiple: Int32 | None = None
 
 
 # --- products ------------------------------------------------------------------------------
@@ -145,7 +145,7 @@ class ProductDetailOut(ProductOut):
 
 class ProductFilters(Schema):
     q: str = ""
-    category: int | None = None
+    category: Id | None = None
     status: ProductStatus | None = None
     spare_part: bool | None = None
 
@@ -153,7 +153,7 @@ class ProductFilters(Schema):
 class ProductCreateIn(InputSchema):
     code: str = Field(min_length=1, max_length=40)
     name: str = Field(min_length=1, max_length=120)
-    category_id: int
+    category_id: Id
     status: ProductStatus = ProductStatus.DRAFT
     is_spare_part: bool = False
     description: str = ""
@@ -163,7 +163,7 @@ class ProductCreateIn(InputSchema):
 class ProductUpdateIn(InputSchema):
     code: str | None = Field(None, min_length=1, max_length=40)
     name: str | None = Field(None, min_length=1, max_length=120)
-    category_id: int | None = None
+    category_id: Id | None = None
     status: ProductStatus | None = None
     is_spare_part: bool | None = None
     description: str | None = None
@@ -205,14 +205,14 @@ class ProductSetDetailOut(ProductSetOut):
 
 class ProductSetFilters(Schema):
     q: str = ""
-    owner: int | None = None
+    owner: Id | None = None
 
 
 class ProductSetCreateIn(InputSchema):
     """A set of the seller `owner_id` (an org where the actor manages promotions): at least
     one SKU or category; SKUs from the catalogue the seller sells from."""
 
-    owner_id: int
+    owner_id: Id
     name: str = Field(min_length=1, max_length=PRODUCT_SET_NAME_LENGTH)
     sku_codes: list[str] = Field(default_factory=list, max_length=MAX_PRODUCT_SET_ITEMS)
     category_codes: list[str] = Field(default_factory=list, max_length=MAX_PRODUCT_SET_ITEMS)

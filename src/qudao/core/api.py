@@ -1,8 +1,9 @@
 from ninja import Router
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 
 from qudao.core import selectors, services
 from qudao.core.models import Notification
+from qudao.core.pagination import PageNumberPagination
 from qudao.core.schemas import NotificationOut
 from qudao.core.types import ApiRequest
 

@@ -127,6 +127,10 @@ def notification_read_all(request: HttpRequest) -> HttpResponse:
 
 
 def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """Under /api/, a URL no route matches (a serial with a line break in it) answers in the
+    API's error shape, like every other 404 there, not with the HTML page."""
+    if request.path.startswith("/api/"):
+        return error_response(NotFound())
     return render(request, "errors/404.html", status=404)
 
 

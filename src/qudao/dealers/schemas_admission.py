@@ -8,7 +8,7 @@ from typing import Any, Literal
 
 from ninja import Field, Schema
 
-from qudao.core.schemas import InputSchema
+from qudao.core.schemas import Id, InputSchema, Int32
 
 
 class ApplicationFilters(Schema):
@@ -122,7 +122,7 @@ class ScoresIn(InputSchema):
 
 
 class ParentIn(InputSchema):
-    parent_id: int
+    parent_id: Id
 
 
 class MessageIn(InputSchema):
@@ -133,7 +133,7 @@ class MessageIn(InputSchema):
 
 
 class DecideIn(InputSchema):
-    step: int = Field(description="The step being decided (0-based); must be the waiting one.")
+    step: Int32 = Field(description="The step being decided (0-based); must be the waiting one.")
     decision: Literal["approve", "reject"]
     comment: str = Field("", max_length=200)
 

@@ -5,7 +5,7 @@ from typing import Any, Literal
 
 from ninja import Field, Schema
 
-from qudao.core.schemas import InputSchema
+from qudao.core.schemas import Id, InputSchema
 
 
 class CheckOut(Schema):
@@ -26,7 +26,7 @@ class OpenOrderOut(Schema):
     counterpart: str
 
 
-class PositionOut(Schema):
+class ClosingPositionOut(Schema):
     seller_id: int
     seller: str
     receivable: Decimal
@@ -45,7 +45,9 @@ class ClosingOut(Schema):
     open_items: list[str]
     items: list[CheckOut]
     orders: list[OpenOrderOut] = Field(description="The oldest open orders (20 at most).")
-    positions: list[PositionOut] = Field(description="The dealer's balances with its sellers.")
+    positions: list[ClosingPositionOut] = Field(
+        description="The dealer's balances with its sellers."
+    )
     parent_warehouses: list[dict[str, Any]] = Field(
         description="Where the stock can go back to: [{id, code, name, is_default}]."
     )
@@ -66,11 +68,11 @@ class RebateIn(InputSchema):
 
 class DepositIn(InputSchema):
     penalty: Decimal = Field(Decimal("0"), ge=0, decimal_places=2)
-    seller_id: int | None = None
+    seller_id: Id | None = None
     memo: str = Field("", max_length=200)
 
 
 class StockIn(InputSchema):
-    warehouse_id: int | None = Field(
+    warehouse_id: Id | None = Field(
         None, description="A warehouse of the parent; default: its default one."
     )

@@ -6,7 +6,7 @@ from typing import Any
 
 from ninja import Field, Schema
 
-from qudao.core.schemas import InputSchema
+from qudao.core.schemas import DateIn, Id, InputSchema, Int32
 from qudao.finance.schemas import Money
 
 
@@ -20,7 +20,7 @@ class DocumentFilters(Schema):
     kind: str = ""
     state: str = Field("", description="expired, expiring (within 30 days) or valid")
     q: str = ""
-    org: int | None = None
+    org: Id | None = None
 
 
 class DocumentOut(Schema):
@@ -48,14 +48,14 @@ class DocumentOut(Schema):
         return reverse("dealers:document_file", args=[obj.pk]) if obj.file_id else None
 
 
-class TargetIn(InputSchema):
-    quarter: int
-    category_id: int | None = None
+class ContractTargetIn(InputSchema):
+    quarter: Int32
+    category_id: Id | None = None
     amount: Decimal | None = None
-    units: int | None = None
+    units: Int32 | None = None
 
 
-class TargetOut(Schema):
+class ContractTargetOut(Schema):
     id: int
     quarter: int
     category_id: int | None
@@ -76,7 +76,7 @@ class ContractFilters(Schema):
     year: int | None = None
     status: str = ""
     q: str = ""
-    org: int | None = None
+    org: Id | None = None
 
 
 class ContractOut(Schema):
@@ -92,7 +92,7 @@ class ContractOut(Schema):
     deposit: Money
     policies: str
     renews_id: int | None
-    targets: list[TargetOut]
+    targets: list[ContractTargetOut]
 
 
 class ContractDetailOut(ContractOut):
@@ -101,26 +101,26 @@ class ContractDetailOut(ContractOut):
 
 
 class ContractIn(InputSchema):
-    org_id: int
-    seller_id: int | None = None
-    year: int | None = None
-    starts_on: date | None = None
-    ends_on: date | None = None
+    org_id: Id
+    seller_id: Id | None = None
+    year: Int32 | None = None
+    starts_on: DateIn | None = None
+    ends_on: DateIn | None = None
     grade: str = ""
     deposit: Decimal = Decimal("0")
     policies: str = ""
-    targets: list[TargetIn] = []
+    targets: list[ContractTargetIn] = []
 
 
 class ContractUpdateIn(InputSchema):
-    seller_id: int | None = None
-    year: int | None = None
-    starts_on: date | None = None
-    ends_on: date | None = None
+    seller_id: Id | None = None
+    year: Int32 | None = None
+    starts_on: DateIn | None = None
+    ends_on: DateIn | None = None
     grade: str | None = None
     deposit: Decimal | None = None
     policies: str | None = None
-    targets: list[TargetIn] | None = None
+    targets: list[ContractTargetIn] | None = None
 
 
 class EndIn(InputSchema):

@@ -6,7 +6,7 @@ from typing import Any
 
 from ninja import Schema
 
-from qudao.core.schemas import InputSchema
+from qudao.core.schemas import DateIn, InputSchema
 from qudao.dealers.schemas_contracts import OrgRef
 
 
@@ -27,8 +27,8 @@ class WeightsOut(Schema):
 
 
 class RunIn(InputSchema):
-    period_start: date | None = None
-    period_end: date | None = None
+    period_start: DateIn | None = None
+    period_end: DateIn | None = None
 
 
 class RunOut(Schema):

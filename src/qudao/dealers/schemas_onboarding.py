@@ -5,7 +5,7 @@ from decimal import Decimal
 
 from ninja import Field, Schema
 
-from qudao.core.schemas import InputSchema
+from qudao.core.schemas import Id, InputSchema, Int32
 
 
 class ItemOut(Schema):
@@ -67,14 +67,14 @@ class PriceGradeItemIn(InputSchema):
 
 class CreditItemIn(InputSchema):
     credit_limit: Decimal
-    payment_term_days: int = 0
-    overdue_days: int = 30
+    payment_term_days: Int32 = 0
+    overdue_days: Int32 = 30
     overdue_mode: str = "hold"
 
 
 class TerritoryItemIn(InputSchema):
     districts: list[str] = Field(description="District division codes (6 digits).")
-    category_id: int | None = None
+    category_id: Id | None = None
     exclusive: bool = True
 
 

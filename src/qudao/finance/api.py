@@ -4,11 +4,12 @@ from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import File, Form, Query, Router, Status, UploadedFile
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 
 from qudao.accounts.constants import MANAGE_FINANCE
 from qudao.core.errors import NotFound, PermissionDenied, ValidationFailed
 from qudao.core.money import money
+from qudao.core.pagination import PageNumberPagination
 from qudao.core.types import ApiRequest
 from qudao.finance import exports, selectors, services
 from qudao.finance.forms import SlipForm

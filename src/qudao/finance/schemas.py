@@ -6,7 +6,8 @@ from ninja import Field, Schema
 from pydantic import PlainSerializer
 
 from qudao.core.money import money
-from qudao.core.schemas import InputSchema
+from qudao.core.pagination import Page
+from qudao.core.schemas import DateIn, DateTimeIn, Id, InputSchema, Int32
 from qudao.finance.constants import Account, EntryKind, OverdueMode, PaymentMethod
 
 # Money out: always two decimals ("5000.00"), whatever the database or the service handed back.
@@ -14,9 +15,9 @@ Money = Annotated[Decimal, PlainSerializer(lambda v: str(money(v)), return_type=
 
 
 class PositionFilters(Schema):
-    buyer: int | None = None
-    seller: int | None = None
-    page: int = Field(1, ge=1)
+    buyer: Id | None = None
+    seller: Id | None = None
+    page: Page = 1
     page_size: int = Field(50, ge=1, le=200)
 
 
@@ -86,8 +87,8 @@ class PositionDetailOut(PositionOut):
 class LedgerFilters(Schema):
     account: Account | None = None
     kind: EntryKind | None = None
-    since: date | None = None
-    until: date | None = None
+    since: DateIn | None = None
+    until: DateIn | None = None
 
 
 class LedgerEntryOut(Schema):
@@ -107,26 +108,26 @@ class CreditProfileIn(InputSchema):
     """Fields left out keep their value; `overdue_amount: null` removes the amount tolerance."""
 
     credit_limit: Decimal | None = None
-    payment_term_days: int | None = None
-    overdue_days: int | None = None
+    payment_term_days: Int32 | None = None
+    overdue_days: Int32 | None = None
     overdue_amount: Decimal | None = None
     overdue_mode: OverdueMode | None = None
 
 
 class CreditProfileCreateIn(CreditProfileIn):
-    buyer_id: int
-    seller_id: int
+    buyer_id: Id
+    seller_id: Id
 
 
 class TemporaryLimitIn(InputSchema):
     amount: Decimal
-    valid_from: datetime
-    valid_until: datetime
+    valid_from: DateTimeIn
+    valid_until: DateTimeIn
     reason: str = Field(max_length=200)
 
 
 class AllocationIn(InputSchema):
-    invoice_id: int
+    invoice_id: Id
     amount: Decimal
 
 
@@ -136,7 +137,7 @@ class PaymentIn(InputSchema):
 
     amount: Decimal
     method: PaymentMethod
-    received_on: date
+    received_on: DateIn
     reference: str = Field("", max_length=80)
     allocations: list[AllocationIn] | None = Field(None, max_length=500)
     to_prepaid: bool = False
@@ -172,7 +173,7 @@ class PaymentOut(Schema):
 
 
 class InvoiceFilters(Schema):
-    position: int | None = None
+    position: Id | None = None
     open: bool | None = None
 
 
@@ -188,8 +189,8 @@ class InvoiceOut(Schema):
 
 
 class CreditCheckIn(InputSchema):
-    buyer_id: int
-    seller_id: int
+    buyer_id: Id
+    seller_id: Id
     amount: Decimal
 
 
@@ -210,7 +211,7 @@ class CreditDecisionOut(Schema):
 
 
 class StatementFilters(Schema):
-    period: date | None = Field(None, description="any day of the month")
+    period: DateIn | None = Field(None, description="any day of the month")
     status: str = ""
     q: str = ""
 
@@ -267,8 +268,8 @@ class StatementDetailOut(StatementOut):
 
 
 class StatementGenerateIn(InputSchema):
-    seller_id: int
-    period: date = Field(description="any day of the month: the whole month is drawn")
+    seller_id: Id
+    period: DateIn = Field(description="any day of the month: the whole month is drawn")
 
 
 class StatementGenerateOut(Schema):
@@ -278,7 +279,7 @@ class StatementGenerateOut(Schema):
 
 
 class DisputeLineIn(InputSchema):
-    line_id: int
+    line_id: Id
     comment: str
 
 
@@ -296,5 +297,5 @@ class SlipIn(InputSchema):
     """The form fields of a transfer slip upload (multipart/form-data, with the file)."""
 
     amount: Decimal
-    received_on: date
+    received_on: DateIn
     reference: str = ""

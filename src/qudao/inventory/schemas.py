@@ -5,7 +5,7 @@ from typing import Annotated, Any, Literal
 from ninja import Field, Schema
 from pydantic import PlainSerializer
 
-from qudao.core.schemas import InputSchema
+from qudao.core.schemas import INT32_MAX, DateIn, Id, InputSchema, Int32
 from qudao.inventory.constants import (
     MAX_SERIALS_PER_DOCUMENT,
     CountStatus,
@@ -25,7 +25,7 @@ Days = Annotated[Decimal, PlainSerializer(str, return_type=str)]
 
 
 class WarehouseFilters(Schema):
-    org: int | None = None
+    org: Id | None = None
     include_closed: bool = False
 
 
@@ -46,7 +46,7 @@ class WarehouseOut(Schema):
 class WarehouseCreateIn(InputSchema):
     """The org's first warehouse becomes its default."""
 
-    org_id: int
+    org_id: Id
     code: str = Field(min_length=1, max_length=32)
     name: str = Field(min_length=1, max_length=100)
     kind: WarehouseKind = WarehouseKind.MAIN
@@ -69,9 +69,9 @@ class WarehouseUpdateIn(InputSchema):
 
 
 class StockFilters(Schema):
-    warehouse: int | None = None
-    org: int | None = None
-    sku: int | None = None
+    warehouse: Id | None = None
+    org: Id | None = None
+    sku: Id | None = None
     q: str = Field("", description="SKU code, name or pinyin initials")
     below_safety: bool = False
     include_empty: bool = Field(False, description="also rows with nothing on hand or coming")
@@ -103,18 +103,18 @@ class StockOut(Schema):
 
 class SafetyStockIn(InputSchema):
     sku_code: str = Field(min_length=1, max_length=40)
-    qty: int = Field(ge=0, description="0 removes the level")
+    qty: int = Field(ge=0, le=INT32_MAX, description="0 removes the level")
 
 
 # --- moves --------------------------------------------------------------------------------
 
 
 class MoveFilters(Schema):
-    warehouse: int | None = None
-    sku: int | None = None
+    warehouse: Id | None = None
+    sku: Id | None = None
     kind: MoveKind | None = None
-    since: date | None = None
-    until: date | None = None
+    since: DateIn | None = None
+    until: DateIn | None = None
     doc_type: str = ""
     doc_id: str = ""
 
@@ -149,12 +149,12 @@ class MoveDetailOut(MoveOut):
     serials: list[str] = Field(alias="serial_list")
 
 
-class LineIn(InputSchema):
+class StockLineIn(InputSchema):
     """A SKU by code, a quantity in its base unit and, for serial-tracked SKUs, one serial
     per unit. The quantity may be left out when serials are given: it is their number."""
 
     sku_code: str = Field(min_length=1, max_length=40)
-    qty: int | None = Field(None, ge=1)
+    qty: int | None = Field(None, ge=1, le=INT32_MAX)
     serials: Serials = Field(default_factory=list)
 
 
@@ -162,22 +162,22 @@ class AdjustLineIn(InputSchema):
     """Signed: more than 0 adds (units found), less than 0 takes off (units lost)."""
 
     sku_code: str = Field(min_length=1, max_length=40)
-    qty: int
+    qty: Int32
     serials: Serials = Field(default_factory=list)
 
 
-class ReceiptIn(InputSchema):
+class StockReceiptIn(InputSchema):
     """Goods from outside the system (the factory, an outside supplier, an opening balance):
     serial-tracked units arrive with new serials."""
 
-    warehouse_id: int
-    lines: list[LineIn] = Field(min_length=1, max_length=1000)
+    warehouse_id: Id
+    lines: list[StockLineIn] = Field(min_length=1, max_length=1000)
     doc_number: str = Field("", max_length=40, description="the supplier's delivery note")
     reason: str = Field("", max_length=200)
 
 
 class AdjustmentIn(InputSchema):
-    warehouse_id: int
+    warehouse_id: Id
     lines: list[AdjustLineIn] = Field(min_length=1, max_length=1000)
     reason: str = Field(min_length=1, max_length=200)
 
@@ -192,14 +192,14 @@ class ReverseIn(InputSchema):
 class TransferIn(InputSchema):
     """Goods between two warehouses of one org: out now, in on receipt."""
 
-    from_warehouse_id: int
-    to_warehouse_id: int
-    lines: list[LineIn] = Field(min_length=1, max_length=1000)
+    from_warehouse_id: Id
+    to_warehouse_id: Id
+    lines: list[StockLineIn] = Field(min_length=1, max_length=1000)
     note: str = Field("", max_length=200)
 
 
 class TransitFilters(Schema):
-    warehouse: int | None = None
+    warehouse: Id | None = None
     open: bool = Field(False, description="only those still on their way")
 
 
@@ -242,7 +242,7 @@ class TransitReceiveIn(InputSchema):
     """Without lines everything still on its way arrives; with lines only those (the rest
     stays in transit)."""
 
-    lines: list[LineIn] | None = Field(None, min_length=1, max_length=1000)
+    lines: list[StockLineIn] | None = Field(None, min_length=1, max_length=1000)
 
 
 # --- serials ------------------------------------------------------------------------------
@@ -252,7 +252,7 @@ class SerialCheckIn(InputSchema):
     """`out`: the units must be in this warehouse (to ship, sell, transfer); `in`: new units
     for a receipt from outside the system."""
 
-    warehouse_id: int
+    warehouse_id: Id
     sku_code: str = Field(min_length=1, max_length=40)
     serials: Serials = Field(min_length=1, max_length=MAX_SERIALS_PER_DOCUMENT)
     purpose: Literal["out", "in"] = "out"
@@ -276,8 +276,8 @@ class SerialCheckOut(Schema):
 
 class SerialFilters(Schema):
     q: str = Field("", description="the start of a serial number")
-    warehouse: int | None = None
-    sku: int | None = None
+    warehouse: Id | None = None
+    sku: Id | None = None
     status: SerialStatus | None = None
 
 
@@ -328,7 +328,7 @@ class SerialJourneyOut(Schema):
 
 
 class CountFilters(Schema):
-    warehouse: int | None = None
+    warehouse: Id | None = None
     status: CountStatus | None = None
 
 
@@ -372,15 +372,15 @@ class CountCreateIn(InputSchema):
     """Every SKU the warehouse holds or expects (of one category and its sub-categories,
     with `category_id`), or the SKUs listed."""
 
-    warehouse_id: int
-    category_id: int | None = None
+    warehouse_id: Id
+    category_id: Id | None = None
     sku_codes: list[str] | None = Field(None, min_length=1, max_length=5000)
     note: str = Field("", max_length=200)
 
 
 class CountLineIn(InputSchema):
     sku_code: str = Field(min_length=1, max_length=40)
-    counted: int = Field(ge=0)
+    counted: int = Field(ge=0, le=INT32_MAX)
     serials: Serials = Field(default_factory=list)
 
 
@@ -394,10 +394,10 @@ class CountLinesIn(InputSchema):
 
 
 class SellOutFilters(Schema):
-    org: int | None = None
-    sku: int | None = None
-    since: date | None = None
-    until: date | None = None
+    org: Id | None = None
+    sku: Id | None = None
+    since: DateIn | None = None
+    until: DateIn | None = None
     include_voided: bool = False
 
 
@@ -422,9 +422,9 @@ class SellOutOut(Schema):
 
 
 class SellOutRowIn(InputSchema):
-    sold_on: date
+    sold_on: DateIn
     sku_code: str = Field(min_length=1, max_length=40)
-    qty: int
+    qty: Int32
     serials: Serials = Field(default_factory=list)
     buyer_division: str = Field("", max_length=12, description="administrative division code")
 
@@ -433,8 +433,8 @@ class SellOutIn(InputSchema):
     """Sales downstream, out of the org's default warehouse unless another of its own is
     named. All rows or none: a refusal names every bad row as `rows.<index>.<field>`."""
 
-    org_id: int
-    warehouse_id: int | None = None
+    org_id: Id
+    warehouse_id: Id | None = None
     rows: list[SellOutRowIn] = Field(min_length=1, max_length=10_000)
 
 
@@ -448,8 +448,8 @@ class SellOutBatchOut(Schema):
 class SellOutImportIn(InputSchema):
     """The form fields of an Excel upload (multipart/form-data, with the file)."""
 
-    org_id: int
-    warehouse_id: int | None = None
+    org_id: Id
+    warehouse_id: Id | None = None
 
 
 class SellOutImportOut(Schema):
@@ -461,14 +461,14 @@ class SellOutImportOut(Schema):
 
 
 class JxcFilters(Schema):
-    org: int | None = Field(None, description="default: the actor's own org")
-    since: date | None = Field(None, description="default: the first of this month")
-    until: date | None = Field(None, description="default: today")
+    org: Id | None = Field(None, description="default: the actor's own org")
+    since: DateIn | None = Field(None, description="default: the first of this month")
+    until: DateIn | None = Field(None, description="default: today")
     subtree: bool = Field(True, description="summed over the org's whole subtree")
     by: Literal["sku", "branch"] = Field(
         "sku", description="branch: one row per child of the org (drill-down), all SKUs"
     )
-    sku: int | None = None
+    sku: Id | None = None
 
 
 class JxcRowOut(Schema):

@@ -1,10 +1,11 @@
 from typing import Any
 
 from ninja import Query, Router, Status
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 
 from qudao.accounts.models import User
 from qudao.core.errors import NotFound
+from qudao.core.pagination import PageNumberPagination
 from qudao.core.types import ApiRequest
 from qudao.network import selectors, services
 from qudao.network.models import Membership, Org, SupplyLink

@@ -3,7 +3,7 @@ from decimal import Decimal
 
 from ninja import Field, Schema
 
-from qudao.core.schemas import InputSchema
+from qudao.core.schemas import Id, InputSchema
 from qudao.network.constants import Channel, Grade, OrgKind, OrgStatus, SupplyKind
 
 
@@ -43,12 +43,12 @@ class OrgFilters(Schema):
     kind: OrgKind | None = None
     status: OrgStatus | None = None
     grade: Grade | None = None
-    parent: int | None = None
+    parent: Id | None = None
     city: str = ""
 
 
 class OrgCreateIn(InputSchema):
-    parent_id: int
+    parent_id: Id
     code: str = Field(min_length=1, max_length=32)
     name: str = Field(min_length=1, max_length=100)
     kind: OrgKind
@@ -86,7 +86,7 @@ class OrgUpdateIn(InputSchema):
 
 
 class OrgMoveIn(InputSchema):
-    parent_id: int
+    parent_id: Id
 
 
 class NewUserIn(InputSchema):
@@ -111,16 +111,16 @@ class MembershipOut(Schema):
 
 
 class MembershipFilters(Schema):
-    org: int | None = None
-    user: int | None = None
+    org: Id | None = None
+    user: Id | None = None
     role: str = ""
     active: bool | None = None
 
 
 class MembershipCreateIn(InputSchema):
-    org_id: int
+    org_id: Id
     role: str
-    user_id: int | None = None
+    user_id: Id | None = None
     new_user: NewUserIn | None = None
 
 
@@ -140,14 +140,14 @@ class SupplyLinkOut(Schema):
 
 
 class SupplyLinkFilters(Schema):
-    org: int | None = None
+    org: Id | None = None
     kind: SupplyKind | None = None
     active: bool | None = None
 
 
 class SupplyLinkCreateIn(InputSchema):
-    buyer_id: int
-    seller_id: int
+    buyer_id: Id
+    seller_id: Id
     kind: SupplyKind = SupplyKind.GOODS
 
 

@@ -1,13 +1,13 @@
 """Request and response shapes of the orders API. SKUs are named by code in every body; money
 goes out as strings with two decimals."""
 
-from datetime import date, datetime
+from datetime import datetime
 from decimal import Decimal
 from typing import Any, Literal
 
 from ninja import Field, Schema
 
-from qudao.core.schemas import InputSchema
+from qudao.core.schemas import DateIn, Id, InputSchema, Int32
 from qudao.finance.schemas import Money
 from qudao.orders.constants import (
     HoldReason,
@@ -27,10 +27,10 @@ class OrderFilters(Schema):
 
     side: Literal["buyer", "seller"] | None = None
     status: OrderStatus | None = None
-    since: date | None = None
-    until: date | None = None
-    buyer: int | None = None
-    seller: int | None = None
+    since: DateIn | None = None
+    until: DateIn | None = None
+    buyer: Id | None = None
+    seller: Id | None = None
     sku: str | None = Field(None, max_length=64)
     q: str = Field("", max_length=100)
 
@@ -39,7 +39,7 @@ class LineIn(InputSchema):
     """A SKU and a quantity in a sales unit (the SKU's base unit when `unit` is left out)."""
 
     sku_code: str = Field(max_length=64)
-    qty: int
+    qty: Int32
     unit: str = Field("", max_length=8)
 
 
@@ -47,8 +47,8 @@ class OrderCreateIn(InputSchema):
     """A draft. `buyer_id` left out: the actor's own org; another buyer in the actor's scope
     is an order on its behalf (代客下单). `seller_id` left out: the buyer's default seller."""
 
-    buyer_id: int | None = None
-    seller_id: int | None = None
+    buyer_id: Id | None = None
+    seller_id: Id | None = None
     lines: list[LineIn] = Field(max_length=500)
     note: str = Field("", max_length=500)
     use_rebate: bool = False
@@ -82,7 +82,7 @@ class CancelIn(InputSchema):
 
 class ShipLineIn(InputSchema):
     sku_code: str = Field(max_length=64)
-    qty: int
+    qty: Int32
     serials: list[str] | str = Field(default_factory=list)
 
 
@@ -98,8 +98,8 @@ class ReceiptLineIn(InputSchema):
     a serial-tracked line are missing."""
 
     sku_code: str = Field(max_length=64)
-    received: int
-    damaged: int = 0
+    received: Int32
+    damaged: Int32 = 0
     serials: list[str] | str = Field(default_factory=list)
     note: str = Field("", max_length=200)
 
@@ -113,7 +113,7 @@ class ReceiptIn(InputSchema):
 
 class ReturnLineIn(InputSchema):
     sku_code: str = Field(max_length=64)
-    qty: int
+    qty: Int32
     serials: list[str] | str = Field(default_factory=list)
 
 
@@ -127,13 +127,13 @@ class ReturnIn(InputSchema):
 class ShipmentFilters(Schema):
     side: Literal["buyer", "seller"] | None = None
     status: ShipmentStatus | None = None
-    order: int | None = None
+    order: Id | None = None
 
 
 class ReturnFilters(Schema):
     side: Literal["buyer", "seller"] | None = None
     status: ReturnStatus | None = None
-    order: int | None = None
+    order: Id | None = None
 
 
 class ApprovalRuleIn(InputSchema):
@@ -148,8 +148,8 @@ class ApprovalRuleIn(InputSchema):
     overdue_enabled: bool | None = None
     first_order_enabled: bool | None = None
     rebate_cap_pct: Decimal | None = None
-    auto_confirm_days: int | None = None
-    complete_after_days: int | None = None
+    auto_confirm_days: Int32 | None = None
+    complete_after_days: Int32 | None = None
 
 
 # --- responses ------------------------------------------------------------------------------

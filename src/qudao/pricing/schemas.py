@@ -3,7 +3,8 @@ from decimal import Decimal
 
 from ninja import Field, Schema
 
-from qudao.core.schemas import InputSchema
+from qudao.core.pagination import Page
+from qudao.core.schemas import INT32_MAX, DateTimeIn, Id, InputSchema, Int32
 from qudao.network.constants import Channel, Grade
 from qudao.pricing.constants import Target
 
@@ -27,23 +28,23 @@ class PriceListOut(Schema):
 
 
 class PriceListFilters(Schema):
-    seller: int | None = None
+    seller: Id | None = None
     q: str = ""
     active: bool | None = None
 
 
 class PriceListCreateIn(InputSchema):
-    seller_id: int
+    seller_id: Id
     code: str = Field(min_length=1, max_length=40)
     name: str = Field(min_length=1, max_length=100)
     target: Target
-    target_buyer_id: int | None = None
+    target_buyer_id: Id | None = None
     target_grade: Grade | None = None
-    target_region_id: int | None = None
+    target_region_id: Id | None = None
     target_channel: Channel | None = None
-    priority: int = 0
-    valid_from: datetime | None = None
-    valid_until: datetime | None = None
+    priority: Int32 = 0
+    valid_from: DateTimeIn | None = None
+    valid_until: DateTimeIn | None = None
     is_active: bool = True
 
 
@@ -51,13 +52,13 @@ class PriceListUpdateIn(InputSchema):
     code: str | None = Field(None, min_length=1, max_length=40)
     name: str | None = Field(None, min_length=1, max_length=100)
     target: Target | None = None
-    target_buyer_id: int | None = None
+    target_buyer_id: Id | None = None
     target_grade: Grade | None = None
-    target_region_id: int | None = None
+    target_region_id: Id | None = None
     target_channel: Channel | None = None
-    priority: int | None = None
-    valid_from: datetime | None = None
-    valid_until: datetime | None = None
+    priority: Int32 | None = None
+    valid_from: DateTimeIn | None = None
+    valid_until: DateTimeIn | None = None
     is_active: bool | None = None
 
 
@@ -71,8 +72,8 @@ class PriceItemOut(Schema):
 
 
 class PriceItemIn(InputSchema):
-    sku_id: int
-    min_qty: int = Field(1, ge=1)
+    sku_id: Id
+    min_qty: int = Field(1, ge=1, le=INT32_MAX)
     price: Decimal = Field(ge=0, max_digits=14, decimal_places=2)
 
 
@@ -88,11 +89,11 @@ class PriceItemsResult(Schema):
 
 
 class PriceControlIn(InputSchema):
-    floor_distributor: Decimal | None = Field(None, ge=0, decimal_places=2)
-    floor_dealer: Decimal | None = Field(None, ge=0, decimal_places=2)
-    floor_store: Decimal | None = Field(None, ge=0, decimal_places=2)
-    suggested_retail: Decimal | None = Field(None, ge=0, decimal_places=2)
-    minimum_advertised: Decimal | None = Field(None, ge=0, decimal_places=2)
+    floor_distributor: Decimal | None = Field(None, ge=0, max_digits=16, decimal_places=2)
+    floor_dealer: Decimal | None = Field(None, ge=0, max_digits=16, decimal_places=2)
+    floor_store: Decimal | None = Field(None, ge=0, max_digits=16, decimal_places=2)
+    suggested_retail: Decimal | None = Field(None, ge=0, max_digits=16, decimal_places=2)
+    minimum_advertised: Decimal | None = Field(None, ge=0, max_digits=16, decimal_places=2)
 
 
 class PriceControlOut(Schema):
@@ -105,16 +106,16 @@ class PriceControlOut(Schema):
 
 
 class QuoteLineIn(InputSchema):
-    sku_id: int | None = None
+    sku_id: Id | None = None
     sku_code: str | None = None
     qty: int = Field(1, ge=1, le=1_000_000)
 
 
 class QuoteIn(InputSchema):
-    seller_id: int
-    buyer_id: int
+    seller_id: Id
+    buyer_id: Id
     lines: list[QuoteLineIn] = Field(min_length=1, max_length=500)
-    at: datetime | None = None
+    at: DateTimeIn | None = None
 
 
 class CandidateOut(Schema):
@@ -166,10 +167,10 @@ class CatalogueItemOut(Schema):
 
 
 class CatalogueFilters(Schema):
-    buyer: int
+    buyer: Id
     q: str = ""
-    category: int | None = None
-    page: int = Field(1, ge=1)
+    category: Id | None = None
+    page: Page = 1
     page_size: int = Field(50, ge=1, le=200)
 
 

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from qudao.accounts.constants import MANAGE_CATALOG, MANAGE_PRICES
 from qudao.catalog.models import Sku
 from qudao.core.errors import Conflict, NotFound, ValidationFailed
+from qudao.core.money import is_money
 from qudao.core.services import (
     audit_record,
     audit_record_bulk,
@@ -255,9 +256,9 @@ def _rows(rows: Iterable[ItemRow | Mapping[str, Any]]) -> list[ItemRow]:
                 price=Decimal(str(row["price"])),
             )
         )
-        if item.price < 0:
+        if item.price.is_finite() and item.price < 0:
             raise _field("price", _("A price cannot be negative."))
-        if item.price != item.price.quantize(Decimal("0.01")):
+        if not is_money(item.price):
             raise _field("price", _("At most 2 decimals."))
         if item.min_qty < 1:
             raise _field("min_qty", _("The quantity break starts at 1."))
@@ -376,7 +377,7 @@ def price_control_set(*, actor: Any, sku: Sku, data: Mapping[str, Any]) -> Price
         if key in data:
             value = data[key]
             value = None if value in (None, "") else Decimal(str(value))
-            if value is not None and (value < 0 or value != value.quantize(Decimal("0.01"))):
+            if value is not None and (not is_money(value) or value < 0):
                 raise _field(key, _("Enter an amount of 0 or more with at most 2 decimals."))
             setattr(control, key, value)
     changes = changes_between(before, snapshot(control, CONTROL_FIELDS))

@@ -13,7 +13,7 @@ from ninja import Field, Schema
 
 from qudao.catalog.selectors import category_list, sku_map_by_codes
 from qudao.core.errors import ValidationFailed
-from qudao.core.schemas import InputSchema
+from qudao.core.schemas import DateTimeIn, Id, InputSchema, Int32
 from qudao.finance.schemas import Money
 from qudao.network import scope
 from qudao.network.models import Org
@@ -127,11 +127,11 @@ class PromotionFilters(Schema):
     status: Status | None = None
     kind: Kind | None = None
     window: Literal["now", "upcoming", "past"] | None = None
-    seller: int | None = None
+    seller: Id | None = None
     q: str = Field("", max_length=100)
 
 
-class TargetIn(InputSchema):
+class PromotionTargetIn(InputSchema):
     """`value`: the org code of a buyer or a region (its whole subtree), a grade, a channel,
     a network level, or an administrative division code (a prefix: 33 is 浙江)."""
 
@@ -150,31 +150,31 @@ class PromotionUpdateIn(InputSchema):
     description: str | None = Field(None, max_length=2000)
     kind: Kind | None = None
     rules: dict[str, Any] | None = None
-    starts_at: datetime | None = None
-    ends_at: datetime | None = None
-    priority: int | None = None
+    starts_at: DateTimeIn | None = None
+    ends_at: DateTimeIn | None = None
+    priority: Int32 | None = None
     exclusive: bool | None = None
     floor_exempt: bool | None = None
     budget_amount: Decimal | None = None
-    budget_qty: int | None = None
-    targets: list[TargetIn] | None = Field(None, max_length=MAX_TARGETS)
+    budget_qty: Int32 | None = None
+    targets: list[PromotionTargetIn] | None = Field(None, max_length=MAX_TARGETS)
     sku_codes: list[str] | None = Field(None, max_length=MAX_PRODUCTS)
     category_codes: list[str] | None = Field(None, max_length=MAX_PRODUCTS)
-    product_set_ids: list[int] | None = Field(None, max_length=MAX_PRODUCTS)
+    product_set_ids: list[Id] | None = Field(None, max_length=MAX_PRODUCTS)
 
 
 class PromotionCreateIn(PromotionUpdateIn):
     """A new draft of the seller's promotion (no targets: every buyer of the seller; no
     products: every product, unless the kind names them in its rules)."""
 
-    seller_id: int
+    seller_id: Id
     name: str = Field(max_length=100)  # type: ignore[assignment]
     kind: Kind  # type: ignore[assignment]
     rules: dict[str, Any] = Field(default_factory=dict)  # type: ignore[assignment]
-    starts_at: datetime  # type: ignore[assignment]
+    starts_at: DateTimeIn  # type: ignore[assignment]
 
 
-class CommentIn(InputSchema):
+class PromotionCommentIn(InputSchema):
     comment: str = Field("", max_length=500)
 
 
@@ -187,17 +187,17 @@ class SimLineIn(InputSchema):
     the seller's price lists."""
 
     sku_code: str = Field(max_length=64)
-    qty: int
+    qty: Int32
     unit_price: Decimal | None = None
 
 
 class SimulateIn(InputSchema):
     """A buyer in the actor's network and a cart, priced at `at` (now when left out)."""
 
-    seller_id: int
-    buyer_id: int
+    seller_id: Id
+    buyer_id: Id
     lines: list[SimLineIn] = Field(max_length=MAX_LINES)
-    at: datetime | None = None
+    at: DateTimeIn | None = None
     coupon_codes: list[str] = Field(default_factory=list, max_length=5)
 
 
@@ -206,10 +206,10 @@ class CouponIssueIn(InputSchema):
     `code` (`total_limit` uses in all); or `count` single-use random codes."""
 
     buyer_codes: list[str] = Field(default_factory=list, max_length=10_000)
-    count: int = 0
+    count: Int32 = 0
     code: str = Field("", max_length=32)
-    total_limit: int | None = None
-    per_buyer_limit: int = 1
+    total_limit: Int32 | None = None
+    per_buyer_limit: Int32 = 1
 
 
 # --- responses ------------------------------------------------------------------------------
@@ -263,14 +263,14 @@ class PromotionOut(Schema):
         return obj.consumed_qty if _seller_side(obj, context) else None
 
 
-class TargetOut(Schema):
+class PromotionTargetOut(Schema):
     kind: str
     value: str
     label: str
     org_id: int | None
 
 
-class TimelineOut(Schema):
+class PromotionTimelineOut(Schema):
     action: str
     actor: str
     changes: dict[str, Any]
@@ -304,7 +304,7 @@ class PromotionDetailOut(PromotionOut):
 
     description: str
     rules: dict[str, Any]
-    targets: list[TargetOut]
+    targets: list[PromotionTargetOut]
     sku_codes: list[str]
     category_codes: list[str]
     product_sets: list[ProductSetRefOut]
@@ -314,7 +314,7 @@ class PromotionDetailOut(PromotionOut):
     approved_at: datetime | None
     published_at: datetime | None
     ended_at: datetime | None
-    timeline: list[TimelineOut]
+    timeline: list[PromotionTimelineOut]
 
 
 class OverlapOut(Schema):
@@ -363,7 +363,7 @@ class CouponOut(Schema):
         return obj.buyer.code if obj.buyer_id else ""
 
 
-class NoteOut(Schema):
+class PromotionNoteOut(Schema):
     """Why a promotion did not apply (or what is missing for the next tier)."""
 
     code: str
@@ -374,7 +374,7 @@ class NoteOut(Schema):
     params: dict[str, Any]
 
 
-class AdjustmentOut(Schema):
+class PromotionAdjustmentOut(Schema):
     promotion_id: int
     kind: str
     label: str
@@ -393,8 +393,8 @@ class SimLineOut(Schema):
     net: Money
     net_unit_price: Money
     floor: Money | None
-    adjustments: list[AdjustmentOut]
-    notes: list[NoteOut]
+    adjustments: list[PromotionAdjustmentOut]
+    notes: list[PromotionNoteOut]
 
 
 class GiftOut(Schema):
@@ -418,7 +418,7 @@ class AppliedOut(Schema):
     gift_qty: int
     gift_value: Money
     limits: list[str]
-    hint: NoteOut | None
+    hint: PromotionNoteOut | None
     coupon_id: int | None
 
 
@@ -426,7 +426,7 @@ class SimulationOut(Schema):
     lines: list[SimLineOut]
     gifts: list[GiftOut]
     applied: list[AppliedOut]
-    skipped: list[NoteOut]
+    skipped: list[PromotionNoteOut]
     gross_total: Money
     discount_total: Money
     net_total: Money

@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 from qudao.core.errors import NotFound
 from qudao.core.models import Notification, OutboxEvent
-from qudao.core.money import format_cny, money
+from qudao.core.money import MAX_AMOUNT, format_cny, is_money, money
 from qudao.core.services import notification_create, notification_mark_read
 
 
@@ -59,3 +59,16 @@ def test_only_the_owner_marks_a_notification_read():
     assert Notification.objects.get().read_at is None
     notification_mark_read(actor=owner, notification_id=notification.pk)
     assert Notification.objects.get().read_at is not None
+
+
+def test_is_money_never_raises_on_huge_numbers():
+    """Rounding 1.8e291 to cents raised InvalidOperation in several services (500s, found by
+    tests/test_api_fuzz.py): the size is checked first."""
+    assert is_money(Decimal("0.01"))
+    assert is_money(MAX_AMOUNT)
+    assert is_money(-MAX_AMOUNT)
+    assert not is_money(MAX_AMOUNT + Decimal("0.01"))
+    assert not is_money(Decimal("1.8453050614640122E+291"))
+    assert not is_money(Decimal("1.005"))
+    assert not is_money(Decimal("Infinity"))
+    assert not is_money(Decimal("NaN"))

@@ -10,10 +10,11 @@ from typing import Any
 from django.db.models import QuerySet
 from django.urls import reverse
 from ninja import Query, Router, Status
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 
 from qudao.catalog.selectors import brand_org
 from qudao.core.errors import NotFound
+from qudao.core.pagination import PageNumberPagination
 from qudao.core.types import ApiRequest
 from qudao.dealers.models import Dealer
 from qudao.dealers.schemas_admission import (

@@ -6,8 +6,9 @@ from typing import Any
 
 from django.db.models import QuerySet
 from ninja import File, Form, Query, Router, Schema, Status, UploadedFile
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 
+from qudao.core.pagination import PageNumberPagination
 from qudao.core.types import ApiRequest
 from qudao.dealers.models import Contract, Document
 from qudao.dealers.schemas_contracts import (

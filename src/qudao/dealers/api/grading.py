@@ -5,11 +5,12 @@ from typing import Any
 
 from django.db.models import QuerySet
 from ninja import Query, Router, Schema, Status
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 
 from qudao.accounts.constants import MANAGE_DEALERS
 from qudao.catalog.selectors import brand_org
 from qudao.core.errors import NotFound, PermissionDenied
+from qudao.core.pagination import PageNumberPagination
 from qudao.core.types import ApiRequest
 from qudao.dealers.models import GradingRun
 from qudao.dealers.schemas_grading import (

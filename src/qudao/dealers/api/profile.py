@@ -6,8 +6,9 @@ from typing import Any
 
 from django.db.models import QuerySet
 from ninja import Field, Query, Router, Schema
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 
+from qudao.core.pagination import PageNumberPagination
 from qudao.core.types import ApiRequest
 from qudao.dealers.models import Dealer
 from qudao.dealers.selectors import profile as selectors
@@ -32,7 +33,7 @@ class DealerFilters(Schema):
     q: str = ""
 
 
-class PositionOut(Schema):
+class ProfilePositionOut(Schema):
     seller_id: int
     seller_code: str = Field(..., alias="seller.code")
     prepaid_balance: Decimal
@@ -41,14 +42,14 @@ class PositionOut(Schema):
     credit_limit: Decimal
 
 
-class TargetOut(Schema):
+class ProfileTargetOut(Schema):
     quarter: int
     category_code: str | None = Field(None, alias="category.code")
     amount: Decimal | None
     units: int | None
 
 
-class ContractOut(Schema):
+class ProfileContractOut(Schema):
     id: int
     number: str
     year: int
@@ -66,14 +67,14 @@ class GradeOut(Schema):
     grade: str
 
 
-class DocumentOut(Schema):
+class ProfileDocumentOut(Schema):
     id: int
     kind: str
     title: str
     expires_on: date | None
 
 
-class ItemOut(Schema):
+class ProfileItemOut(Schema):
     code: str
     done: bool
     done_by: str | None = None
@@ -81,15 +82,15 @@ class ItemOut(Schema):
 
 class Dealer360Out(Schema):
     dealer: DealerOut
-    contract: ContractOut | None
-    targets: list[TargetOut]
+    contract: ProfileContractOut | None
+    targets: list[ProfileTargetOut]
     grades: list[GradeOut]
-    positions: list[PositionOut]
+    positions: list[ProfilePositionOut]
     order_counts: dict[str, int]
     order_total: Decimal
     stock_on_hand: int
-    documents: list[DocumentOut]
-    onboarding: list[ItemOut]
+    documents: list[ProfileDocumentOut]
+    onboarding: list[ProfileItemOut]
 
 
 @router.get("/dealers", response=list[DealerOut])

@@ -29,6 +29,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from qudao.core.errors import check_transition
+from qudao.core.money import is_money
 from qudao.core.services import audit_record, event_record
 from qudao.dealers.constants import STAGE_PIPELINE, ClosingItem, Stage
 from qudao.dealers.models import Dealer, Territory
@@ -256,7 +257,7 @@ def _penalty(value: Any) -> Decimal:
         penalty = Decimal(str(value if value not in (None, "") else "0"))
     except (InvalidOperation, ValueError):
         penalty = Decimal("-1")
-    if not penalty.is_finite() or penalty < 0 or penalty != penalty.quantize(Decimal("0.01")):
+    if not is_money(penalty) or penalty < 0:
         raise field_error("penalty", _("Enter 0 or a positive amount."), "invalid_amount")
     return penalty
 

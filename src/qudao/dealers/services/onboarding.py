@@ -35,6 +35,7 @@ from qudao.accounts.constants import MANAGE_DEALERS
 from qudao.accounts.models import User
 from qudao.catalog.models import Category
 from qudao.core.errors import Conflict, NotFound, PermissionDenied
+from qudao.core.money import is_money
 from qudao.core.services import audit_record, event_record
 from qudao.dealers.constants import (
     ITEM_NEEDS,
@@ -572,7 +573,7 @@ def _clean_terms(grade: str, row: Mapping[str, Any]) -> dict[str, Any]:
             f"min_score_{grade}", gettext_lazy("Between 0 and 100."), "invalid_min_score"
         )
     limit = _decimal(row.get("credit_limit") or 0, "credit_limit", grade)
-    if limit < 0 or limit != limit.quantize(Decimal("0.01")):
+    if not is_money(limit) or limit < 0:
         raise field_error(
             f"credit_limit_{grade}",
             gettext_lazy("0 or more, at most 2 decimals."),

@@ -316,6 +316,21 @@ def test_deposit_refunded_net_of_the_penalty(shop, net):
     }
 
 
+def test_a_huge_penalty_is_refused_not_a_server_error(client, shop, net):
+    """Found by the API fuzz: rounding 1.8e291 to cents raised InvalidOperation (a 500)."""
+    _start(shop)
+    before = _state()
+    client.force_login(net.admin)
+    response = client.post(
+        f"/api/v1/dealers/{shop.dealer.pk}/closing/deposit-refund",
+        '{"penalty": 1.8453050614640122e+291}',
+        content_type="application/json",
+    )
+    assert (response.status_code, response.json()["error"]["code"]) == (400, "invalid_amount")
+    assert list(response.json()["error"]["fields"]) == ["penalty"]
+    assert _state() == before
+
+
 def test_finance_refuses_a_channel_manager_without_the_finance_right(shop, net, channel):
     _start(shop)
     before = _state()

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from qudao.accounts.constants import MANAGE_FINANCE
 from qudao.core.errors import Conflict, DomainError, ValidationFailed
+from qudao.core.money import MAX_AMOUNT
 from qudao.core.services import event_record
 from qudao.finance.constants import Account
 from qudao.finance.models import BALANCE_FIELD, LedgerEntry, Position
@@ -52,6 +53,12 @@ def _amount(value: Any, field: str = "amount") -> Decimal:
             _("The amount must be more than 0."),
             code="amount_not_positive",
             fields={field: [_("The amount must be more than 0.")]},
+        )
+    if amount > MAX_AMOUNT:  # larger would overflow the ledger's columns (a server error)
+        raise ValidationFailed(
+            _("The amount is too large."),
+            code="invalid_amount",
+            fields={field: [_("The amount is too large.")]},
         )
     if amount != amount.quantize(Decimal("0.01")):
         raise ValidationFailed(

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 
 from qudao.accounts.constants import MANAGE_FINANCE
 from qudao.core.errors import ValidationFailed
-from qudao.core.money import money
+from qudao.core.money import MAX_AMOUNT, money
 from qudao.core.services import audit_record, changes_between, snapshot
 from qudao.finance.constants import Account, EntryKind, Outcome, OverdueMode
 from qudao.finance.locks import lock_position
@@ -38,13 +38,21 @@ PROFILE_FIELDS = (
 )
 
 
+def _not_too_large(value: Decimal, field: str) -> Decimal:
+    """Larger would overflow the column (rounding it raised, a server error)."""
+    if abs(value) > MAX_AMOUNT:
+        message = _("The amount is too large.")
+        raise ValidationFailed(message, code="invalid_amount", fields={field: [message]})
+    return value
+
+
 def _clean_profile(data: Mapping[str, Any]) -> dict[str, Any]:
     clean: dict[str, Any] = {}
     if "credit_limit" in data:
         limit = Decimal(str(data["credit_limit"] or 0))
         if limit < 0:
             raise ValidationFailed(_("The credit limit cannot be negative."), code="invalid_limit")
-        clean["credit_limit"] = money(limit)
+        clean["credit_limit"] = money(_not_too_large(limit, "credit_limit"))
     for key in ("payment_term_days", "overdue_days"):
         if key in data:
             clean[key] = int(data[key] or 0)
@@ -56,7 +64,11 @@ def _clean_profile(data: Mapping[str, Any]) -> dict[str, Any]:
                 )
     if "overdue_amount" in data:
         value = data["overdue_amount"]
-        clean["overdue_amount"] = None if value in (None, "") else money(Decimal(str(value)))
+        clean["overdue_amount"] = (
+            None
+            if value in (None, "")
+            else money(_not_too_large(Decimal(str(value)), "overdue_amount"))
+        )
     if "overdue_mode" in data:
         if data["overdue_mode"] not in OverdueMode.values:
             raise ValidationFailed(_("Choose warn, hold or block."), code="invalid_mode")

@@ -1,5 +1,5 @@
 import json
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -160,6 +160,16 @@ def test_credit_profile_put_changes_only_what_is_given(client, net, seeded):
         {"credit_limit": "-1"},
     )
     assert (negative.status_code, negative.json()["error"]["code"]) == (400, "invalid_limit")
+    # found by the API fuzz: past the column, rounding it for the database raised (a 500)
+    for field in ("credit_limit", "overdue_amount"):
+        huge = _send(
+            client,
+            "put",
+            f"/api/v1/positions/{seeded.position.pk}/credit-profile",
+            {field: 5.429094700012614e16},
+        )
+        assert (huge.status_code, huge.json()["error"]["code"]) == (400, "invalid_amount")
+        assert list(huge.json()["error"]["fields"]) == [field]
     assert _state(seeded.position) == before
 
 
@@ -204,6 +214,30 @@ def test_temporary_limit_grant_and_bad_window(client, net, seeded):
     assert (zero.status_code, zero.json()["error"]["code"]) == (400, "amount_not_positive")
     assert _state(seeded.position) == before
     assert TemporaryLimit.objects.filter(position=seeded.position).count() == 3
+
+
+def test_temporary_limit_odd_offsets_and_huge_amounts(client, net, seeded):
+    """Found by the API fuzz: an ISO 8601 offset PostgreSQL refuses (-18:28) and an amount
+    past the ledger's columns were server errors."""
+    client.force_login(seeded.fin)
+    url = f"/api/v1/positions/{seeded.position.pk}/temporary-limits"
+    body = {
+        "amount": "100",
+        "valid_from": "2026-06-22T22:54:46-18:28",
+        "valid_until": "2099-01-01T00:00:00+00:00",
+        "reason": "展会",
+    }
+    created = _send(client, "post", url, body)
+    assert created.status_code == 201, created.content
+    limit = TemporaryLimit.objects.get(pk=created.json()["id"])
+    assert limit.valid_from == datetime(2026, 6, 23, 17, 22, 46, tzinfo=UTC)
+    before = (_state(seeded.position), TemporaryLimit.objects.count())
+    huge = _send(client, "post", url, {**body, "amount": 4.85347540014523e16})
+    assert (huge.status_code, huge.json()["error"]["code"]) == (400, "invalid_amount")
+    assert list(huge.json()["error"]["fields"]) == ["amount"]
+    far = _send(client, "post", url, {**body, "valid_until": "9999-12-31T23:59:59-10:00"})
+    assert (far.status_code, list(far.json()["error"]["fields"])) == (422, ["valid_until"])
+    assert (_state(seeded.position), TemporaryLimit.objects.count()) == before
 
 
 def test_payment_with_manual_allocations(client, net, seeded):
@@ -377,6 +411,10 @@ def test_credit_check_returns_the_numbers(client, net, seeded):
     assert _send(client, "post", "/api/v1/credit-check", {**pair, "amount": "1"}).status_code == (
         404
     )
+    # found by the API fuzz: an id past 64 bits crashed SQLite's comparison (a 500)
+    huge = {**pair, "buyer_id": 1712540404770320000558825472, "amount": "1"}
+    response = _send(client, "post", "/api/v1/credit-check", huge)
+    assert (response.status_code, list(response.json()["error"]["fields"])) == (422, ["buyer_id"])
 
 
 def test_buyer_uploads_a_slip_through_the_api(client, net, seeded, slip_dir):

@@ -8,11 +8,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from ninja import File, Form, Query, Router, Status, UploadedFile
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 
 from qudao.accounts.constants import VIEW_STOCK
 from qudao.catalog.selectors import category_get, sku_map_by_codes
 from qudao.core.errors import PermissionDenied, ValidationFailed
+from qudao.core.pagination import PageNumberPagination
 from qudao.core.spreadsheet import XLSX, workbook_bytes
 from qudao.core.types import ApiRequest
 from qudao.inventory import selectors, services

@@ -6,8 +6,9 @@ from typing import Any
 
 from django.db import transaction
 from ninja import Query, Router, Status
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 
+from qudao.core.pagination import PageNumberPagination
 from qudao.core.types import ApiRequest
 from qudao.inventory import selectors, services
 from qudao.inventory.api._common import (
@@ -23,7 +24,6 @@ from qudao.inventory.schemas import (
     MoveDetailOut,
     MoveFilters,
     MoveOut,
-    ReceiptIn,
     ReverseIn,
     SafetyStockIn,
     SerialCheckIn,
@@ -33,6 +33,7 @@ from qudao.inventory.schemas import (
     SerialOut,
     StockFilters,
     StockOut,
+    StockReceiptIn,
     TransferIn,
     TransitDetailOut,
     TransitFilters,
@@ -181,7 +182,7 @@ def move_reverse(request: ApiRequest, move_id: int, payload: ReverseIn) -> Statu
 
 
 @router.post("/receipts", response={201: list[MoveOut]})
-def stock_receive(request: ApiRequest, payload: ReceiptIn) -> Status[list[StockMove]]:
+def stock_receive(request: ApiRequest, payload: StockReceiptIn) -> Status[list[StockMove]]:
     """Goods from outside the system into a warehouse; serial-tracked units arrive with new
     serials. The moves appended, one per SKU."""
     warehouse = selectors.warehouse_get(actor=request.auth, warehouse_id=payload.warehouse_id)

@@ -20,7 +20,8 @@ from qudao.inventory.constants import (
 from qudao.inventory.models import Serial, SerialEvent, Warehouse
 from qudao.inventory.selectors._scope import require_view, stock_q
 
-_SPLIT = re.compile(r"[\s,;，；、]+")
+# NUL too: a scanner may send it, and PostgreSQL refuses it in any query (a 500 in the fuzz)
+_SPLIT = re.compile(r"[\s\x00,;，；、]+")
 _VALID = re.compile(r"^[A-Z0-9][A-Z0-9._/-]{0,63}$")
 
 

@@ -2,8 +2,9 @@
 
 from django.db.models import QuerySet
 from ninja import Query, Router, Status
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 
+from qudao.core.pagination import PageNumberPagination
 from qudao.core.types import ApiRequest
 from qudao.orders import selectors, services
 from qudao.orders.api._common import SIDES, order_line_ids, shipment_line_ids

@@ -5,11 +5,12 @@ from typing import Any
 
 from django.db.models import QuerySet
 from ninja import Query, Router, Status
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 
 from qudao.accounts.constants import APPROVE_ORDERS, MANAGE_ORDER_RULES, PLACE_ORDERS
 from qudao.catalog.selectors import sku_map_by_codes
 from qudao.core.errors import NotFound, PermissionDenied
+from qudao.core.pagination import PageNumberPagination
 from qudao.core.types import ApiRequest
 from qudao.network import scope
 from qudao.network.models import Org

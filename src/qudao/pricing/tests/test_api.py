@@ -3,7 +3,7 @@ from decimal import Decimal
 
 import pytest
 
-from qudao.pricing.models import PriceList
+from qudao.pricing.models import PriceControl, PriceList
 from qudao.pricing.tests import factories as pf
 
 pytestmark = pytest.mark.django_db
@@ -160,3 +160,17 @@ def test_buyer_catalogue_api_lists_own_prices(client, net, priced):
     assert [i["sku_code"] for i in everything["items"]] == ["T1-48V-GRY"]
     outsider = client.get(f"/api/v1/sellers/{net.dist2.pk}/catalogue", {"buyer": net.dealer3.pk})
     assert outsider.status_code == 404
+
+
+def test_price_control_refuses_amounts_past_the_column(client, net, priced):
+    """Found by the API fuzz: 8.7e307 made the service's rounding raise (a 500)."""
+    bike, _helmet = priced
+    client.force_login(net.admin)
+    response = client.put(
+        f"/api/v1/price-controls/{bike.pk}",
+        content_type="application/json",
+        data=json.dumps({"suggested_retail": 6.6436762871413265e22, "floor_store": 8.7e307}),
+    )
+    assert (response.status_code, response.json()["error"]["code"]) == (422, "invalid")
+    assert set(response.json()["error"]["fields"]) == {"suggested_retail", "floor_store"}
+    assert not PriceControl.objects.filter(sku=bike).exists()

@@ -4,8 +4,9 @@ from typing import Any
 
 from django.db.models import QuerySet
 from ninja import Query, Router, Status
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 
+from qudao.core.pagination import PageNumberPagination
 from qudao.core.types import ApiRequest
 from qudao.network.selectors import org_get
 from qudao.promotions import selectors, services
@@ -18,8 +19,8 @@ from qudao.promotions.api._common import (
 )
 from qudao.promotions.models import Promotion
 from qudao.promotions.schemas import (
-    CommentIn,
     ConflictCheckOut,
+    PromotionCommentIn,
     PromotionCreateIn,
     PromotionDetailOut,
     PromotionFilters,
@@ -133,7 +134,9 @@ def promotion_submit(request: ApiRequest, promotion_id: int) -> DetailView:
 
 
 @router.post("/promotions/{promotion_id}/approve", response=PromotionDetailOut)
-def promotion_approve(request: ApiRequest, promotion_id: int, payload: CommentIn) -> DetailView:
+def promotion_approve(
+    request: ApiRequest, promotion_id: int, payload: PromotionCommentIn
+) -> DetailView:
     return _move(request, promotion_id, services.promotion_approve, comment=payload.comment)
 
 

@@ -4,8 +4,9 @@ from typing import Any
 
 from django.db.models import QuerySet
 from ninja import Router, Status
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 
+from qudao.core.pagination import PageNumberPagination
 from qudao.core.types import ApiRequest
 from qudao.network.selectors import org_get
 from qudao.promotions import selectors, services

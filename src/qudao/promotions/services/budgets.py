@@ -346,6 +346,10 @@ def coupon_issue(
             raise field_error("buyers", _("Choose buyers in your network."), "coupon_buyer_invalid")
     wanted = len(chosen) or (1 if code else count)
     _issue_checks(promotion, wanted, per_buyer_limit)
+    if total_limit is not None and total_limit < 1:  # the column holds no 0 or less: a 500
+        raise field_error(
+            "total_limit", _("A shared code is good for 1 use or more."), "coupon_limit_invalid"
+        )
     seller = promotion.seller
     if code:
         shared = normalize_code(code)

@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 from qudao.accounts.constants import MANAGE_PROMOTIONS
 from qudao.catalog.constants import ProductStatus
 from qudao.catalog.models import Category, ProductSet, Sku
-from qudao.core.money import CENT
+from qudao.core.money import is_money
 from qudao.core.numbering import next_number
 from qudao.core.services import changes_between, snapshot
 from qudao.network import scope
@@ -134,7 +134,7 @@ def _money_or_none(name: str, value: Any) -> Decimal | None:
         amount = Decimal(str(value))
     except (InvalidOperation, ValueError):
         amount = Decimal(-1)
-    if not amount.is_finite() or amount <= 0 or amount != amount.quantize(CENT):
+    if not is_money(amount) or amount <= 0:
         raise field_error(
             name, _("Enter an amount above 0 with at most 2 decimals."), "promotion_budget_invalid"
         )

@@ -374,6 +374,11 @@ def test_coupons_issued_and_listed(client, world, cat):
     _error(_send(client, "post", url, {"code": "SPRING50"}), 400, "coupon_code_taken")
     _error(_send(client, "post", url, {"buyer_codes": ["DL-GZ1"]}), 400, "org_unknown")
     _error(_send(client, "post", url, {"count": 0}), 400, "coupon_count_invalid")
+    # found by the API fuzz: past an integer column PostgreSQL refused it (a 500)
+    huge = _send(client, "post", url, {"code": "BIG", "per_buyer_limit": 56106688466})
+    assert list(_error(huge, 422, "invalid")["fields"]) == ["per_buyer_limit"]
+    negative = _send(client, "post", url, {"code": "NEG", "total_limit": -25})
+    _error(negative, 400, "coupon_limit_invalid")
     assert _state() == before
     listed = client.get(url).json()
     assert listed["count"] == 3
