@@ -1,5 +1,13 @@
-"""Every page and API route, walked from the URL conf: a user of a sibling subtree gets 404 for
-another subtree's objects, sees none of its data in lists, and changes nothing.
+"""The scoping matrix: every role × every page and API route (walked from the URL conf) ×
+objects outside and inside the role's part of the network.
+
+- Outside (OUTSIDE_ROLES: each role placed away from dealer3's subtree): 404 for each of
+  dealer3's objects on every route and method (or a refusal that is the same for an object
+  that does not exist, so it confirms nothing), none of its data in any list, nothing changed.
+- Inside (INSIDE_ROLES: each role placed on dealer3's line): the objects show exactly to the
+  roles whose rights cover them (SEES), no route about an object the role sees answers 404,
+  and no route about one it does not see shows anything.
+- Anonymous: the login page or 401.
 
 Routes added later are covered automatically; a route with a new URL parameter fails here
 until it gets a sample in SAMPLES below.
@@ -450,9 +458,71 @@ def _assert_no_secret(response, url):
         assert secret not in body, f"{url} leaks {secret}"
 
 
+# The role × endpoint matrix. Every role, placed where dealer3's subtree (华南 → 广州一级 →
+# 广州迅力) is outside its part of the network: each walks every route with dealer3's objects.
+# id: (the org it belongs to, role code); `service_point` is a service point under 杭州一级.
+OUTSIDE_ROLES = {
+    "dealer_admin@dealer": ("dealer1", "dealer_admin"),
+    "dealer_admin@distributor": ("dist1", "dealer_admin"),
+    "store_clerk@store": ("store1", "store_clerk"),
+    "finance@distributor": ("dist1", "finance"),
+    "warehouse_clerk@distributor": ("dist1", "warehouse_clerk"),
+    "warehouse_clerk@dealer": ("dealer1", "warehouse_clerk"),
+    "salesperson@region": ("east", "salesperson"),
+    "salesperson@distributor": ("dist1", "salesperson"),
+    "region_manager@region": ("east", "region_manager"),
+    "channel_manager@region": ("east", "channel_manager"),
+    "technician@dealer": ("dealer1", "technician"),
+    "technician@service_point": ("service_point", "technician"),
+    "service_agent@service_point": ("service_point", "service_agent"),
+}
+# The same roles placed on dealer3's line (itself or an org above it): dealer3's objects are
+# inside their part of the network. brand_admin only exists at the brand; a store clerk's part
+# is its store, below any dealer, so it is only ever outside.
+INSIDE_ROLES = {
+    "brand_admin@hq": ("hq", "brand_admin"),
+    "channel_manager@hq": ("hq", "channel_manager"),
+    "finance@hq": ("hq", "finance"),
+    "warehouse_clerk@hq": ("hq", "warehouse_clerk"),
+    "service_agent@hq": ("hq", "service_agent"),
+    "region_manager@region": ("south", "region_manager"),
+    "channel_manager@region": ("south", "channel_manager"),
+    "salesperson@region": ("south", "salesperson"),
+    "dealer_admin@distributor": ("dist2", "dealer_admin"),
+    "finance@distributor": ("dist2", "finance"),
+    "warehouse_clerk@distributor": ("dist2", "warehouse_clerk"),
+    "salesperson@distributor": ("dist2", "salesperson"),
+    "dealer_admin@dealer": ("dealer3", "dealer_admin"),
+    "warehouse_clerk@dealer": ("dealer3", "warehouse_clerk"),
+    "technician@dealer": ("dealer3", "technician"),
+}
+
+
+def _placed(net: Any, where: str, role: str) -> Any:
+    if where == "service_point":
+        org = f.org(net.dist1, "service_point", code="SP-HZ", name="杭州西湖服务站")
+    else:
+        org = getattr(net, where)
+    if (where, role) == ("dealer3", "dealer_admin"):
+        return net.dealer3_admin  # the owner of dealer3's personal token and notification
+    return f.member(org, role, username=f"{role}-{where}")
+
+
+def test_the_matrix_has_every_role():
+    from qudao.accounts.constants import ROLES
+
+    outside = {role for _where, role in OUTSIDE_ROLES.values()}
+    inside = {role for _where, role in INSIDE_ROLES.values()}
+    assert outside == set(ROLES) - {"brand_admin"}
+    assert inside == set(ROLES) - {"store_clerk"}
+
+
 @pytest.mark.django_db
-def test_sibling_subtree_gets_404_and_no_data(client, net, outsider):
-    client.force_login(net.dealer1_admin)
+@pytest.mark.parametrize("placed", list(OUTSIDE_ROLES))
+def test_sibling_subtree_gets_404_and_no_data(client, net, outsider, placed):
+    """Every role outside dealer3's subtree: 404 for each of its objects on every page and
+    API route, none of its data in any list, nothing changed by any method."""
+    client.force_login(_placed(net, *OUTSIDE_ROLES[placed]))
     unknown = sorted({p for _, params in routes() for p in params} - SAMPLES.keys())
     assert not unknown, f"add samples for URL parameters {unknown} to SAMPLES"
     before = _state()
@@ -463,30 +533,206 @@ def test_sibling_subtree_gets_404_and_no_data(client, net, outsider):
         if params and set(params) <= set(REFERENCE):
             assert response.status_code in (200, 403, 404, 405), f"GET {url}"
             for method in ("post", "patch", "put", "delete"):
-                r = getattr(client, method)(
-                    url, data=json.dumps({}), content_type="application/json"
-                )
+                r = _call(client, method, url)
                 assert r.status_code in (403, 404, 405, 422), f"{method} {url} → {r.status_code}"
                 _assert_no_secret(r, url)
         elif params:
-            # 422: an API route whose required query parameters are missing — refused
-            # before any lookup, so it confirms nothing
-            allowed = (404, 405, 422) if route.startswith("api/") else (404, 405)
-            assert response.status_code in allowed, f"GET {url} → {response.status_code}"
+            _assert_confirms_nothing(client, "get", route, params, response)
             if response.status_code == 405 or route.startswith("api/"):
                 for method in ("post", "patch", "put", "delete"):
-                    r = getattr(client, method)(
-                        url, data=json.dumps({}), content_type="application/json"
-                    )
-                    assert r.status_code in (404, 405, 422), f"{method} {url} → {r.status_code}"
+                    r = _call(client, method, url)
+                    _assert_confirms_nothing(client, method, route, params, r)
                     _assert_no_secret(r, url)
         else:
-            # 403: a page of a role the dealer does not have (catalogue import, price control)
+            # 403: a page of a role the user does not have (catalogue import, price control)
             allowed = (200, 302, 403, 405) + ((404,) if route in EMPTY_404 else ())
             assert response.status_code in allowed, f"GET {url} → {response.status_code}"
         _assert_no_secret(response, url)
         checked += 1
     assert checked == len(routes())
+    assert _state() == before
+
+
+def _call(client: Any, method: str, url: str) -> Any:
+    if method == "get":
+        return client.get(url)
+    return getattr(client, method)(url, data=json.dumps({}), content_type="application/json")
+
+
+# Values no object has, per URL parameter (ids: a number no test reaches).
+MISSING = {"serial": "NO-SUCH-SN", "token": "no-such-token"}
+
+
+def _assert_confirms_nothing(
+    client: Any, method: str, route: str, params: list[str], response: Any
+) -> None:
+    """404; or a refusal given just the same for an object that does not exist, so it
+    confirms nothing: 403 (the role lacks the right altogether: a finance clerk on the order
+    page), 405, 422 (an API route whose required input is missing, refused before any
+    lookup). Any other answer, or a refusal that differs for a missing object, is a leak."""
+    status = response.status_code
+    if status == 404:
+        return
+    assert status in (403, 405, 422), f"{method.upper()} {route} → {status}"
+    missing = _build(route, {p: MISSING.get(p, 2_000_000_000) for p in params})
+    again = _call(client, method, missing).status_code
+    assert again == status, f"{method.upper()} {route}: {status} for the object, {again} for none"
+
+
+# Inside its part of the network, what a role sees is decided by its rights: dealer3's objects,
+# by URL parameter, with the route that shows one and the inside roles that see it there (200).
+# The other inside roles are refused (403, or 404 where the role's rights give it no view of
+# that kind at all: a finance clerk has no stock, a warehouse clerk no statements).
+_ALL = frozenset(INSIDE_ROLES)
+_MONEY = frozenset(
+    {
+        "brand_admin@hq",
+        "channel_manager@hq",
+        "channel_manager@region",
+        "region_manager@region",
+        "dealer_admin@distributor",
+        "finance@hq",
+        "finance@distributor",
+        "dealer_admin@dealer",
+    }
+)  # VIEW_FINANCE
+_STOCK = _ALL - {"finance@hq", "finance@distributor", "service_agent@hq"}  # VIEW_STOCK
+_ORDERS = frozenset(
+    {
+        "brand_admin@hq",
+        "region_manager@region",
+        "dealer_admin@distributor",
+        "finance@hq",
+        "finance@distributor",
+        "salesperson@region",
+        "salesperson@distributor",
+        "warehouse_clerk@hq",
+        "warehouse_clerk@distributor",
+        "dealer_admin@dealer",
+        "warehouse_clerk@dealer",
+    }
+)  # placing, approving or shipping orders; channel managers and technicians have none
+_DEALER_MANAGERS = frozenset(
+    {"brand_admin@hq", "channel_manager@hq", "channel_manager@region", "region_manager@region"}
+)  # MANAGE_DEALERS at the brand or a region
+_PRODUCT_SETS = _ALL - {
+    "service_agent@hq",
+    "technician@dealer",
+    "warehouse_clerk@hq",
+    "warehouse_clerk@distributor",
+    "warehouse_clerk@dealer",
+}  # those who browse catalogues or make promotions
+SEES: dict[str, tuple[str, frozenset[str]]] = {
+    "org_id": ("api/v1/orgs/<org_id>", _ALL),
+    "membership_id": ("api/v1/memberships/<membership_id>", _ALL),
+    "link_id": ("api/v1/supply-links/<link_id>", _ALL),
+    "price_list_id": ("api/v1/price-lists/<price_list_id>", _ALL),
+    "promotion_id": ("api/v1/promotions/<promotion_id>", _ALL),
+    "document_id": ("api/v1/dealers/documents/<document_id>", _ALL),
+    "contract_id": ("api/v1/dealers/contracts/<contract_id>", _ALL),
+    "product_set_id": ("api/v1/product-sets/<product_set_id>", _PRODUCT_SETS),
+    "position_id": ("api/v1/positions/<position_id>", _MONEY),
+    "statement_id": ("api/v1/statements/<statement_id>", _MONEY),
+    "warehouse_id": ("api/v1/warehouses/<warehouse_id>", _STOCK),
+    "move_id": ("api/v1/moves/<move_id>", _STOCK),
+    "transit_id": ("api/v1/transits/<transit_id>", _STOCK),
+    "count_id": ("api/v1/counts/<count_id>", _STOCK),
+    "serial": ("api/v1/serials/<path:serial>/journey", _STOCK),
+    "order_id": ("api/v1/orders/<order_id>", _ORDERS),
+    "shipment_id": ("api/v1/shipments/<shipment_id>", _ORDERS),
+    "return_id": ("api/v1/returns/<return_id>", _ORDERS),
+    "dealer_id": ("api/v1/dealers/<dealer_id>", _DEALER_MANAGERS),
+    "application_id": ("api/v1/dealers/applications/<application_id>", _DEALER_MANAGERS),
+    # a grading run is the brand's: its region's managers see their dealers' grades on the
+    # dealers' pages, not the run
+    "run_id": (
+        "api/v1/dealers/grading/runs/<run_id>",
+        frozenset({"brand_admin@hq", "channel_manager@hq"}),
+    ),
+}
+# Parameters naming a part of an object above, or the same object under another name.
+PART_OF = {
+    "parent_id": "org_id",
+    "item_id": "price_list_id",
+    "payment_id": "position_id",
+    "line_id": "statement_id",
+}
+
+
+def _sees(placed: str, param: str) -> bool:
+    param = PART_OF.get(param, param)
+    return param in SEES and placed in SEES[param][1]
+
+
+# Routes about the actor's own org and dist2 (its seller), not about dealer3's objects.
+SELLER_ROUTES = {
+    # only a buyer of dist2 shops at it
+    "orders/new/<int:seller_id>/": {"dealer_admin@dealer"},
+    "pricing/shop/<int:seller_id>/": {"dealer_admin@dealer"},
+    # the seller's approval rules: those above it who approve orders or set the rules
+    "api/v1/approval-rules/<seller_id>": {
+        "brand_admin@hq",
+        "region_manager@region",
+        "dealer_admin@distributor",
+        "finance@hq",
+        "finance@distributor",
+    },
+}
+# A dealer's pages that show what every role may see of it (its papers and contracts, like
+# document_id and contract_id above) or what its onboarding needs (the deposit is finance's,
+# the seller's admin sets up its side), though its lifecycle record is the dealer managers'.
+DEALER_PAGES = {
+    "dealers/<int:dealer_id>/documents/": _ALL,
+    "dealers/<int:dealer_id>/contracts/": _ALL,
+    "dealers/<int:dealer_id>/onboarding/": _DEALER_MANAGERS
+    | {"finance@hq", "finance@distributor", "dealer_admin@distributor"},
+    "api/v1/dealers/<dealer_id>/onboarding": _DEALER_MANAGERS
+    | {"finance@hq", "finance@distributor", "dealer_admin@distributor"},
+}
+# Nothing to serve for anyone: the scoping fixture stores rows, not bytes (no licence scan, no
+# contract scan, no transfer slip), and `token` is a guess (TOKEN_PAGES).
+NOTHING_THERE = {
+    "dealers/files/<int:file_id>/",
+    "dealers/contracts/<int:contract_id>/file/",
+    "dealers/documents/<int:document_id>/file/",
+    "finance/positions/<int:position_id>/payments/<int:payment_id>/slip/",
+} | TOKEN_PAGES
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("placed", list(INSIDE_ROLES))
+def test_inside_roles_see_what_their_rights_show(client, net, outsider, placed):
+    """Every role on dealer3's line: the detail routes of dealer3's objects answer 200 exactly
+    to the roles of SEES (403/404 to the others), and no route about an object the role sees
+    answers 404 (its actions may be refused, 403), nor does any route about an object it does
+    not see show anything. Nothing changes on GET."""
+    client.force_login(_placed(net, *INSIDE_ROLES[placed]))
+    detail = dict(SEES.values()) | SELLER_ROUTES | DEALER_PAGES
+    before = _state()
+    seen, wrong = 0, []
+    for route, params in routes():
+        scoped = [p for p in params if p not in REFERENCE]
+        if not scoped:
+            continue
+        url = _build(route, {p: SAMPLES[p](outsider) for p in params})
+        status = client.get(url).status_code
+        if route in detail:
+            expected = 200 if placed in detail[route] else "403/404"
+            if (status == 200) != (expected == 200) or status not in (200, 403, 404):
+                wrong.append(f"GET {route} → {status}, expected {expected}")
+            seen += status == 200
+        elif route in NOTHING_THERE:
+            if status not in (403, 404):
+                wrong.append(f"GET {route} → {status}, expected 403/404 (nothing there)")
+        elif all(_sees(placed, p) for p in scoped):
+            # the role sees every object the route names: not hidden from it
+            if status not in (200, 302, 403, 405, 422):
+                wrong.append(f"GET {route} → {status}, the role sees its objects")
+        elif status not in (403, 404, 405, 422):
+            # it names an object the role does not see: it must not show anything either
+            wrong.append(f"GET {route} → {status}, the role does not see all its objects")
+    assert not wrong, "\n".join(wrong)
+    assert seen == sum(placed in roles for roles in detail.values())
     assert _state() == before
 
 
