@@ -96,6 +96,17 @@ def _staff(world: Any, username: str, role: str) -> Any:
     return user
 
 
+def _session(user: Any) -> str:
+    """A signed-in session for the pages, as after the login form (the form's password check
+    is not what the load measures)."""
+    from django.conf import settings
+    from django.test import Client
+
+    client = Client()
+    client.force_login(user, backend=settings.AUTHENTICATION_BACKENDS[-1])
+    return client.cookies[settings.SESSION_COOKIE_NAME].value
+
+
 def _cart_values(world: Any) -> list[Decimal]:
     rng = random.Random("load-values")
     prices = world.prices[0]
@@ -107,6 +118,7 @@ def _cart_values(world: Any) -> list[Decimal]:
 def prepare(users: int) -> Prepared:
     """orders.submit's world for `users` dealers, with tight credit, a hold threshold, more
     stock, and API tokens for the dealers and the seller's approver, shipper and finance."""
+    from django.conf import settings
     from django.utils import timezone
 
     from bench import bench_orders
@@ -144,11 +156,14 @@ def prepare(users: int) -> Prepared:
         "seed": bench_orders.SEED,
         "lines": bench_orders.LINES,
         "seller_id": world.seller.pk,
-        "buyers": [{"token": token(b.user)} for b in world.buyers],
+        "warehouse_id": world.warehouse.pk,  # the seller's, which ships
+        "buyers": [{"token": token(b.user), "session": _session(b.user)} for b in world.buyers],
+        "session_cookie": settings.SESSION_COOKIE_NAME,
         "positions": [b.position_id for b in world.buyers],
         "skus": [
             {
                 "code": sku.code,
+                "id": sku.pk,
                 "most": 6 if sku.product.is_spare_part else 2,
                 "serial": bool(sku.serial_tracked),
             }

@@ -2,10 +2,12 @@
 module of its own). Month-end peak through the API, each role with its own API token:
 
 - Dealer (most users): drafts an order of 5 lines (POST /orders) and submits it
-  (POST /orders/{id}/submit, with an Idempotency-Key); approved or held for approval.
+  (POST /orders/{id}/submit, with an Idempotency-Key); approved or held for approval. One
+  time in four instead it looks at its pages, signed in with a session: the home page, its
+  order list and its last order (a page that is not 200 HTML, or sends to the login, fails).
 - Approver (one user): takes the seller's approval inbox (GET /approvals) and approves.
-- Shipper (one user): ships the spare-part lines of approved orders (POST
-  /orders/{id}/shipments; the e-bike lines, which need serials picked, are left open).
+- Shipper (one user): ships approved orders in full (POST /orders/{id}/shipments), picking
+  the frame numbers of the e-bike lines from the units in stock (GET /serials).
 - Finance (one user): records bank transfers against the dealers' positions (POST
   /positions/{id}/payments), which frees their credit.
 
@@ -107,8 +109,29 @@ class Dealer(Role):
         buyer = PLAN["buyers"][index % len(PLAN["buyers"])]
         self.headers = {"Authorization": f"Bearer {buyer['token']}"}
         self.rng = random.Random(f"{PLAN['seed']}-load-{index}")
+        self.cookie = {"Cookie": f"{PLAN['session_cookie']}={buyer['session']}"}
+        self.last_order: int | None = None
 
-    @task
+    def _page(self, path: str, name: str) -> None:
+        with self.client.request(
+            "GET", path, name=name, headers=self.cookie, catch_response=True
+        ) as response:
+            html = "text/html" in (response.headers.get("content-type") or "")
+            if response.status_code == 200 and html and "/accounts/login/" not in response.url:
+                response.success()
+            elif response.status_code == 0:
+                response.failure(f"connection: {response.error}")
+            else:
+                response.failure(f"HTTP {response.status_code} {path}: not the page")
+
+    @task(1)
+    def browse(self) -> None:
+        self._page("/", "page /")
+        self._page("/orders/", "page /orders/")
+        if self.last_order is not None:
+            self._page(f"/orders/{self.last_order}/", "page /orders/{id}/")
+
+    @task(3)
     def order(self) -> None:
         chosen = self.rng.sample(PLAN["skus"], PLAN["lines"])
         lines = [{"sku_code": s["code"], "qty": self.rng.randint(1, s["most"])} for s in chosen]
@@ -122,6 +145,7 @@ class Dealer(Role):
         )
         if draft is None:
             return
+        self.last_order = draft["id"]
         submitted = self._call(
             "POST",
             f"/api/v1/orders/{draft['id']}/submit",
@@ -171,8 +195,20 @@ class Shipper(Role):
 
     def on_start(self) -> None:
         self.headers = {"Authorization": f"Bearer {PLAN['shipper']}"}
-        self.parts = {s["code"] for s in PLAN["skus"] if not s["serial"]}
+        self.tracked = {s["code"]: s["id"] for s in PLAN["skus"] if s["serial"]}
         self.done: set[int] = set()
+
+    def _serials(self, sku_code: str, qty: int) -> list[str]:
+        """`qty` frame numbers of the SKU in stock in the seller's warehouse (one shipper:
+        what it picked has left stock before it asks again)."""
+        found = self._call(
+            "GET",
+            f"/api/v1/serials?warehouse={PLAN['warehouse_id']}&sku={self.tracked[sku_code]}"
+            f"&status=in_stock&page_size={qty}",
+            "GET /serials?status=in_stock",
+            200,
+        )
+        return [unit["serial"] for unit in _items(found)][:qty]
 
     @task
     def ship(self) -> None:
@@ -185,11 +221,15 @@ class Shipper(Role):
         for order in [o for o in _items(listed) if o["id"] not in self.done][:5]:
             self.done.add(order["id"])
             detail = self._call("GET", f"/api/v1/orders/{order['id']}", "GET /orders/{id}", 200)
-            lines = [
-                {"sku_code": line["sku_code"], "qty": line["qty"] - line["qty_shipped"]}
-                for line in (detail or {}).get("lines", [])
-                if line["sku_code"] in self.parts and line["qty"] > line["qty_shipped"]
-            ]
+            lines = []
+            for line in (detail or {}).get("lines", []):
+                qty = line["qty"] - line["qty_shipped"]
+                if qty <= 0:
+                    continue
+                shipped = {"sku_code": line["sku_code"], "qty": qty}
+                if line["sku_code"] in self.tracked:
+                    shipped["serials"] = self._serials(line["sku_code"], qty)
+                lines.append(shipped)
             if lines:
                 self._call(
                     "POST",
