@@ -103,7 +103,7 @@ def _session(user: Any) -> str:
     from django.test import Client
 
     client = Client()
-    client.force_login(user, backend=settings.AUTHENTICATION_BACKENDS[-1])
+    client.force_login(user, backend="qudao.accounts.backends.UsernameOrMobileBackend")
     return client.cookies[settings.SESSION_COOKIE_NAME].value
 
 

@@ -41,6 +41,14 @@ class Doc:
     number: str = ""
 
 
+def _not_too_large(value: Decimal, field: str) -> Decimal:
+    """Larger would overflow the money columns, and rounding it raised (a server error)."""
+    if abs(value) > MAX_AMOUNT:
+        message = _("The amount is too large.")
+        raise ValidationFailed(message, code="invalid_amount", fields={field: [message]})
+    return value
+
+
 def _amount(value: Any, field: str = "amount") -> Decimal:
     try:
         amount = Decimal(str(value))
@@ -54,12 +62,7 @@ def _amount(value: Any, field: str = "amount") -> Decimal:
             code="amount_not_positive",
             fields={field: [_("The amount must be more than 0.")]},
         )
-    if amount > MAX_AMOUNT:  # larger would overflow the ledger's columns (a server error)
-        raise ValidationFailed(
-            _("The amount is too large."),
-            code="invalid_amount",
-            fields={field: [_("The amount is too large.")]},
-        )
+    _not_too_large(amount, field)
     if amount != amount.quantize(Decimal("0.01")):
         raise ValidationFailed(
             _("At most 2 decimals."),

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 
 from qudao.accounts.constants import MANAGE_FINANCE
 from qudao.core.errors import ValidationFailed
-from qudao.core.money import MAX_AMOUNT, money
+from qudao.core.money import money
 from qudao.core.services import audit_record, changes_between, snapshot
 from qudao.finance.constants import Account, EntryKind, Outcome, OverdueMode
 from qudao.finance.locks import lock_position
@@ -23,6 +23,7 @@ from qudao.finance.services._ledger import (
     Doc,
     _amount,
     _event,
+    _not_too_large,
     _post,
     _seller_side,
 )
@@ -36,14 +37,6 @@ PROFILE_FIELDS = (
     "overdue_amount",
     "overdue_mode",
 )
-
-
-def _not_too_large(value: Decimal, field: str) -> Decimal:
-    """Larger would overflow the column (rounding it raised, a server error)."""
-    if abs(value) > MAX_AMOUNT:
-        message = _("The amount is too large.")
-        raise ValidationFailed(message, code="invalid_amount", fields={field: [message]})
-    return value
 
 
 def _clean_profile(data: Mapping[str, Any]) -> dict[str, Any]:
